@@ -1,0 +1,22 @@
+/* Errors the daemon reports to clients, as a GError domain that maps 1:1 onto the bus
+ * error names of DESIGN.md (org.offlinemgr.OfflineMgr1.Error.*). */
+#pragma once
+
+#include <glib.h>
+
+#define OM_ERROR (om_error_quark())
+GQuark om_error_quark(void);
+
+typedef enum {
+  OM_ERROR_INVALID_ARGS,
+  OM_ERROR_NOT_FOUND,
+  OM_ERROR_PENDING,
+  OM_ERROR_ALREADY_EXISTS,
+  OM_ERROR_LIMIT_EXCEEDED,
+  OM_ERROR_FAILED,
+} OmErrorCode;
+
+#define OM_ERROR_PREFIX "org.offlinemgr.OfflineMgr1.Error."
+
+/* The bus error name for a GError of any domain (other domains map to Failed). */
+const char *om_error_to_bus_name(const GError *error);
