@@ -433,6 +433,17 @@ class DaemonTestCase(dbusmock.DBusTestCase):
 
 
 def main():
-    """Runs one test (Class.test_method) or the whole module, as meson test does."""
-    unittest.main(module='__main__', testRunner=unittest.TextTestRunner(
+    """Runs one test (Class.test_method) or the whole module, as meson test does.
+
+    Exits 77 when everything that ran was skipped, so that meson reports SKIP (with the
+    reason printed) rather than OK."""
+    program = unittest.main(module='__main__', exit=False, testRunner=unittest.TextTestRunner(
         stream=sys.stdout, verbosity=2))
+    result = program.result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.testsRun > 0 and len(result.skipped) == result.testsRun:
+        for test, why in result.skipped:
+            print('SKIP %s: %s' % (test.id(), why))
+        sys.exit(77)
+    sys.exit(0)
