@@ -79,11 +79,21 @@ on_emit_phase(OmObject *obj, OmNotifyType type, OmState old_state, OmState new_s
 
   if (d->exported)
     om_bus_service_emit_phase(d->bus, obj, type, old_state, new_state);
-  if (type == OM_NOTIFY_DONE)
-    g_message("%s: %s → %s%s%s", om_object_is_global(obj) ? "global" : om_object_get_id(obj),
-              om_state_to_string(old_state), om_state_to_string(new_state),
+  if (type != OM_NOTIFY_DONE)
+    return;
+  /* The global object's transitions go to the journal; per-account ones only with
+   * --verbose, because thousands of accounts may change at once and GLib formats a
+   * message even when no handler prints it. */
+  if (om_object_is_global(obj))
+    g_message("global: %s → %s%s%s", om_state_to_string(old_state),
+              om_state_to_string(new_state),
               om_object_get_reason(obj) != OM_REASON_NONE ? ", " : "",
               om_reason_to_string(om_object_get_reason(obj)));
+  else if (g_log_get_debug_enabled())
+    g_debug("%s: %s → %s%s%s", om_object_get_id(obj), om_state_to_string(old_state),
+            om_state_to_string(new_state),
+            om_object_get_reason(obj) != OM_REASON_NONE ? ", " : "",
+            om_reason_to_string(om_object_get_reason(obj)));
 }
 
 static void
@@ -628,6 +638,20 @@ om_daemon_free(OmDaemon *d)
     g_clear_handle_id(&d->signal_ids[i], g_source_remove);
   g_clear_handle_id(&d->watchdog_id, g_source_remove);
   d->exported = FALSE;
+  if (d->accounts != NULL) {
+    /* A BLOCK call still waiting gets no answer from a daemon that is exiting; its
+     * caller sees the connection's end. */
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init(&iter, d->accounts);
+    while (g_hash_table_iter_next(&iter, NULL, &value)) {
+      sd_bus_message *waiter = om_object_get_waiter(value);
+
+      om_object_set_waiter(value, NULL);
+      sd_bus_message_unref(waiter);
+    }
+  }
   g_clear_pointer(&d->accounts, g_hash_table_unref);
   g_clear_pointer(&d->global, om_object_free);
   g_clear_pointer(&d->monitor, om_network_monitor_free);
