@@ -286,6 +286,9 @@ read_settings(sd_bus_message *m, OmAccountSettings *settings, sd_bus_error *ret_
     }
     default:
       r = sd_bus_message_read_strv(m, &strv);
+      /* sd-bus gives NULL for an empty array; settings keep lists non-NULL. */
+      if (r >= 0 && strv == NULL)
+        strv = g_new0(char *, 1);
       value.strv = (const char *const *)strv;
       break;
     }
@@ -338,7 +341,7 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 static int
 method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-  g_auto(OmAccountSettings) settings;
+  g_auto(OmAccountSettings) settings = { 0 };  /* cleared on the early returns too */
   g_autoptr(GError) error = NULL;
   const char *id;
   OmObject *obj;
