@@ -365,19 +365,31 @@ om_daemon_reload(OmDaemon *d)
 
 /* ---- network ---- */
 
+/* Whether the ActiveConnections property (the ids of activated connections, in the
+ * snapshot's order) reads the same for both. */
 static gboolean
 active_ids_equal(const OmNetworkSnapshot *a, const OmNetworkSnapshot *b)
 {
-  if (a->active->len != b->active->len)
-    return FALSE;
-  for (guint i = 0; i < a->active->len; i++) {
-    const OmActiveConnection *x = g_ptr_array_index(a->active, i);
-    const OmActiveConnection *y = g_ptr_array_index(b->active, i);
-    if (g_strcmp0(x->id, y->id) != 0 || g_strcmp0(x->uuid, y->uuid) != 0 ||
-        x->state != y->state || x->vpn != y->vpn)
+  guint i = 0, j = 0;
+
+  for (;;) {
+    const OmActiveConnection *x = NULL, *y = NULL;
+
+    for (; i < a->active->len && x == NULL; i++) {
+      const OmActiveConnection *c = g_ptr_array_index(a->active, i);
+      if (c->state == OM_NM_ACTIVE_CONNECTION_STATE_ACTIVATED && c->id != NULL)
+        x = c;
+    }
+    for (; j < b->active->len && y == NULL; j++) {
+      const OmActiveConnection *c = g_ptr_array_index(b->active, j);
+      if (c->state == OM_NM_ACTIVE_CONNECTION_STATE_ACTIVATED && c->id != NULL)
+        y = c;
+    }
+    if (x == NULL || y == NULL)
+      return x == y;
+    if (!g_str_equal(x->id, y->id))
       return FALSE;
   }
-  return TRUE;
 }
 
 static OmManagerProps
