@@ -38,6 +38,7 @@ struct OmDaemon {
   OmAccountStore *account_store;
   OmNetworkMonitor *monitor;
   OmNetworkSnapshot net;  /* what the objects read; a copy of the monitor's */
+  sd_bus_slot *sleep_call; /* the round trip before sleep is allowed */
   OmState global_requested;
 
   OmObjectContext ctx;
@@ -412,6 +413,33 @@ manager_props_diff(const OmNetworkSnapshot *a, const OmNetworkSnapshot *b)
   return changed;
 }
 
+static int
+on_sleep_notifications_sent(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  OmDaemon *d = userdata;
+
+  d->sleep_call = sd_bus_slot_unref(d->sleep_call);
+  om_network_monitor_allow_sleep(d->monitor);
+  return 0;
+}
+
+/* Lets the machine sleep once the OFFLINE notifications have left: a round trip to the
+ * session bus driver is answered only after everything sent before it was taken. */
+static void
+allow_sleep_after_notifications(OmDaemon *d)
+{
+  int r;
+
+  d->sleep_call = sd_bus_slot_unref(d->sleep_call);
+  r = sd_bus_call_method_async(d->bus, &d->sleep_call, "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+                               on_sleep_notifications_sent, d, "");
+  if (r < 0) {
+    g_warning("Cannot confirm that notifications were sent: %s", g_strerror(-r));
+    om_network_monitor_allow_sleep(d->monitor);
+  }
+}
+
 static void
 on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer user_data)
 {
@@ -434,6 +462,8 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, cause);
   update_status(d);
+  if (cause == OM_CAUSE_SUSPEND)
+    allow_sleep_after_notifications(d);
 }
 
 /* ---- start-up ---- */
@@ -498,6 +528,9 @@ on_network_ready(OmNetworkMonitor *monitor, gpointer user_data)
   if (!om_account_store_watch(d->account_store, on_account_file_changed, d, &error))
     g_warning("Not watching %s for changes: %s", d->accounts_dir, error->message);
   reconcile_all_accounts(d);
+
+  if (d->net.suspended)
+    allow_sleep_after_notifications(d);
 
   r = om_bus_service_export(d, d->bus);
   if (r < 0) {
@@ -666,6 +699,7 @@ om_daemon_free(OmDaemon *d)
   }
   g_clear_pointer(&d->accounts, g_hash_table_unref);
   g_clear_pointer(&d->global, om_object_free);
+  d->sleep_call = sd_bus_slot_unref(d->sleep_call);
   g_clear_pointer(&d->monitor, om_network_monitor_free);
   g_clear_pointer(&d->account_store, om_account_store_free);
   g_clear_pointer(&d->state_store, om_state_store_free);

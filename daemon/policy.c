@@ -85,6 +85,25 @@ om_network_snapshot_copy(OmNetworkSnapshot *dest, const OmNetworkSnapshot *src)
   }
 }
 
+gboolean
+om_network_snapshot_network_equal(const OmNetworkSnapshot *a, const OmNetworkSnapshot *b)
+{
+  if (a->backend != b->backend || a->nm_state != b->nm_state ||
+      a->connectivity != b->connectivity || a->metered != b->metered ||
+      a->networking_enabled != b->networking_enabled ||
+      a->default_route != b->default_route || a->active->len != b->active->len)
+    return FALSE;
+  for (guint i = 0; i < a->active->len; i++) {
+    const OmActiveConnection *x = g_ptr_array_index(a->active, i);
+    const OmActiveConnection *y = g_ptr_array_index(b->active, i);
+
+    if (g_strcmp0(x->id, y->id) != 0 || g_strcmp0(x->uuid, y->uuid) != 0 ||
+        g_strcmp0(x->type, y->type) != 0 || x->state != y->state || x->vpn != y->vpn)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The conditions the global object and every account share, in the order they win. */
 static OmReason
 network_reason(const OmNetworkSnapshot *net)

@@ -80,7 +80,8 @@ typedef struct {
   guint32 connectivity;        /* NMConnectivityState; under netlink UNKNOWN */
   guint32 metered;             /* NMMetered */
   gboolean networking_enabled;
-  gboolean default_route;      /* NM: PrimaryConnection is not "/"; netlink: a default route */
+  gboolean default_route;      /* NM: PrimaryConnection is not "/" or State >= CONNECTED_SITE;
+                                * netlink: a default route */
   gboolean suspended;          /* logind PrepareForSleep(true) until PrepareForSleep(false) */
   GPtrArray *active;           /* OmActiveConnection*, owned; never NULL */
 } OmNetworkSnapshot;
@@ -99,6 +100,9 @@ void om_network_snapshot_init(OmNetworkSnapshot *snapshot);
 void om_network_snapshot_clear(OmNetworkSnapshot *snapshot);
 void om_network_snapshot_copy(OmNetworkSnapshot *dest, const OmNetworkSnapshot *src);
 void om_active_connection_free(OmActiveConnection *connection);
+/* Whether @a and @b agree on everything but `suspended`. */
+gboolean om_network_snapshot_network_equal(const OmNetworkSnapshot *a,
+                                           const OmNetworkSnapshot *b);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OmNetworkSnapshot, om_network_snapshot_clear)
 
 /* The reason the global object is OFFLINE, or NONE. Only its requested mode, suspend and
