@@ -271,19 +271,22 @@ class DaemonTestCase(dbusmock.DBusTestCase):
         env.update(extra or {})
         return env
 
-    def start_daemon(self, args=(), env=None, wait=True, delays=(0, 0)):
+    def start_daemon(self, args=(), env=None, wait=True, delays=(0, 0), wrapper=(),
+                     preexec_fn=None):
         """Starts offlinemgrd; by default with both debounce delays 0 (unless a config
-        file exists) and waits for READY=1."""
+        file exists) and waits for READY=1. wrapper is a command prefix (e.g. unshare);
+        preexec_fn runs in the child before exec (e.g. a seccomp filter)."""
         if delays is not None and not os.path.exists(
                 os.path.join(self.config_dir, 'offlinemgrd.conf')):
             self.write_config('[Policy]\nOfflineDelayMs=%d\nOnlineDelayMs=%d\n' % delays)
         if self.notify is None:
             self.notify = NotifySocket(os.path.join(self.tmp, 'notify'))
         self.notify.messages.clear()
-        cmd = os.environ.get('OM_DAEMON_WRAPPER', '').split() + [OFFLINEMGRD, '--verbose']
+        cmd = list(wrapper) + os.environ.get('OM_DAEMON_WRAPPER', '').split() + [
+            OFFLINEMGRD, '--verbose']
         self.daemon = subprocess.Popen(cmd + list(args), env=self.daemon_env(env),
                                        stdout=open(self.daemon_log_path, 'a'),
-                                       stderr=subprocess.STDOUT)
+                                       stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         if wait:
             self.wait_ready()
         return self.daemon
