@@ -86,13 +86,23 @@ def unwrap(value):
 
 
 class NotifySocket:
-    """A NOTIFY_SOCKET like systemd's: collects the daemon's sd_notify() messages."""
+    """A NOTIFY_SOCKET like systemd's: collects the daemon's sd_notify() messages.
+
+    It is drained whenever the main loop runs: a datagram socket holds only
+    net.unix.max_dgram_qlen messages (10 by default; systemd raises it to 512), and
+    sd_notify() blocks the daemon when the queue is full."""
 
     def __init__(self, path):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)
         self.sock.bind(path)
         self.messages = []
+        self.watch = GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, self.sock.fileno(),
+                                           GLib.IOCondition.IN, self._on_readable)
+
+    def _on_readable(self, fd, condition):
+        self.poll()
+        return GLib.SOURCE_CONTINUE
 
     def poll(self):
         while True:
@@ -115,6 +125,7 @@ class NotifySocket:
         return None
 
     def close(self):
+        GLib.source_remove(self.watch)
         self.sock.close()
 
 
