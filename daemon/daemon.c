@@ -143,6 +143,9 @@ create_account(OmDaemon *d, const char *id, const OmAccountSettings *settings)
     d->n_online++;
   if (d->exported)
     om_bus_service_emit_account_added(d->bus, obj);
+  /* Before the name is ours, on_name_acquired() starts every object. */
+  if (d->ready)
+    om_object_start(obj);
   return obj;
 }
 
@@ -492,6 +495,8 @@ on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
   OmDaemon *d = userdata;
   const sd_bus_error *error = sd_bus_message_get_error(reply);
+  GHashTableIter iter;
+  gpointer value;
   uint32_t result;
 
   if (error != NULL) {
@@ -506,6 +511,10 @@ on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
     return 0;
   }
   d->ready = TRUE;
+  om_object_start(d->global);
+  g_hash_table_iter_init(&iter, d->accounts);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    om_object_start(value);
   update_status(d);
   sd_notify(0, "READY=1");
   g_message("offlinemgrd %s ready: %s", OM_VERSION, d->status);

@@ -27,6 +27,7 @@ struct OmObject {
   guint retry_s;
 
   gpointer waiter;
+  gboolean started;          /* visible: changes are transitions */
 };
 
 static gboolean
@@ -232,6 +233,28 @@ on_retry(gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Before the object is visible its state follows the policy directly; an account that
+ * must be probed waits OFFLINE until om_object_start(). */
+static void
+set_directly(OmObject *obj)
+{
+  OmReason reason = evaluate(obj);
+  OmState state = om_reason_to_state(reason);
+  OmObjectProps changed = 0;
+
+  if (state == OM_STATE_ONLINE && needs_probe(obj)) {
+    state = OM_STATE_OFFLINE;
+    reason = OM_REASON_UNREACHABLE;
+  }
+  if (state != obj->state)
+    changed |= OM_PROP_STATE;
+  if (reason != obj->reason)
+    changed |= OM_PROP_REASON;
+  obj->state = state;
+  obj->reason = reason;
+  emit_properties(obj, changed);
+}
+
 void
 om_object_update(OmObject *obj, OmCause cause)
 {
@@ -239,6 +262,11 @@ om_object_update(OmObject *obj, OmCause cause)
   gboolean at_once = cause != OM_CAUSE_NETWORK;
   OmReason reason;
   OmState target;
+
+  if (!obj->started) {
+    set_directly(obj);
+    return;
+  }
 
   if (needs_probe(obj) && cause != OM_CAUSE_SUSPEND) {
     /* Anything that may have changed the path to the server makes the last result stale;
@@ -315,12 +343,21 @@ object_new(const OmObjectContext *ctx, const char *path, const char *id,
   obj->reason = evaluate(obj);
   obj->state = om_reason_to_state(obj->reason);
   if (obj->state == OM_STATE_ONLINE && needs_probe(obj)) {
-    /* Not confirmed yet: start OFFLINE and let the probe take the account ONLINE. */
+    /* Not confirmed yet: OFFLINE until a probe takes the account ONLINE. */
     obj->state = OM_STATE_OFFLINE;
     obj->reason = OM_REASON_UNREACHABLE;
-    go_online(obj);
   }
   return obj;
+}
+
+void
+om_object_start(OmObject *obj)
+{
+  if (obj->started)
+    return;
+  obj->started = TRUE;
+  if (needs_probe(obj))
+    om_object_update(obj, OM_CAUSE_USER);
 }
 
 OmObject *

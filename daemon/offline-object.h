@@ -66,9 +66,9 @@ typedef struct {
   gpointer user_data;
 } OmObjectContext;
 
-/* New objects take their state directly from the policy: no transitions, no debounce.
- * An account with CheckReachability starts OFFLINE ("unreachable", not confirmed yet)
- * and probes at once. */
+/* New objects take their state directly from the policy: no transitions, no debounce,
+ * and so does every update until om_object_start(). An account with CheckReachability
+ * starts OFFLINE ("unreachable", not confirmed yet). */
 OmObject *om_object_new_global(const OmObjectContext *context, const char *path,
                                OmState requested);
 OmObject *om_object_new_account(const OmObjectContext *context, const char *path,
@@ -76,6 +76,11 @@ OmObject *om_object_new_account(const OmObjectContext *context, const char *path
                                 OmState requested);
 /* Cancels timers and probes; emits nothing. */
 void om_object_free(OmObject *object);
+
+/* The object is visible on the bus: from now on changes are transitions, and an account
+ * with CheckReachability that the network allows is probed (START, then STATECHANGE and
+ * DONE, or DONE(OFFLINE, OFFLINE)). Only the first call counts. */
+void om_object_start(OmObject *object);
 
 /* Re-evaluates the object after something it depends on changed. */
 void om_object_update(OmObject *object, OmCause cause);
