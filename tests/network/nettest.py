@@ -2,12 +2,14 @@
 system bus (tests/network/standin.py), and helpers to drive them and to read the
 daemon's view of the network."""
 
+import glob
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 
 import dbus
 
@@ -43,6 +45,15 @@ class NetworkTestCase(DaemonTestCase):
         super().setUp()
         self.standins = {}
         self.addCleanup(self.stop_all_standins)
+        self.ports = PortFixture()
+        self.addCleanup(self.ports.close)
+        # (monotonic time, path, notify type, old, new) of every StateChanged.
+        self.timed_phases = []
+        match = self.session.add_signal_receiver(
+            lambda t, m, o, n, path=None: self.timed_phases.append(
+                (time.monotonic(), str(path), int(t), int(o), int(n))),
+            signal_name='StateChanged', dbus_interface=IFACE_OFFLINE, path_keyword='path')
+        self.addCleanup(match.remove)
 
     # ---- stand-ins ----
 
@@ -161,6 +172,67 @@ class NetworkTestCase(DaemonTestCase):
     def add_account_sync(self, account_id, settings=None):
         self.add_account(account_id, settings)
         return account_path(account_id)
+
+
+class PortFixture:
+    """Local TCP ports for reachability probes: one that accepts (`open`), one that
+    refuses (`closed`) and one where a connect hangs (`hanging`: a listener with a full
+    accept queue drops new SYNs)."""
+
+    def __init__(self):
+        self.sockets = []
+
+    def open(self):
+        s = socket.socket()
+        s.bind(('127.0.0.1', 0))
+        s.listen(16)
+        self.sockets.append(s)
+        return s.getsockname()[1], s
+
+    def closed(self):
+        return free_tcp_port()
+
+    def hanging(self):
+        listener = socket.socket()
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        self.sockets.append(listener)
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            try:
+                filler.connect(('127.0.0.1', port))
+            except BlockingIOError:
+                pass
+            self.sockets.append(filler)
+        return port
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
+        self.sockets.clear()
+
+
+def sockets_to_port(pid, port):
+    """The TCP states (hex strings from /proc/net/tcp) of pid's sockets whose remote
+    port is `port`."""
+    inodes = set()
+    for fd in glob.glob('/proc/%d/fd/*' % pid):
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith('socket:['):
+            inodes.add(target[8:-1])
+    states = []
+    with open('/proc/%d/net/tcp' % pid) as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            if int(fields[2].split(':')[1], 16) == port and fields[9] in inodes:
+                states.append(fields[3])
+    return states
 
 
 def free_tcp_port():
