@@ -297,15 +297,14 @@ om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
       value.b = g_key_file_get_boolean(keyfile, OM_ACCOUNT_GROUP, *k, &local_error);
       break;
     case 'a':
-      value.strv = (const char *const *)(strv = g_key_file_get_string_list(
-                                              keyfile, OM_ACCOUNT_GROUP, *k, NULL, &local_error));
-      if (strv == NULL && g_error_matches(local_error, G_KEY_FILE_ERROR,
-                                          G_KEY_FILE_ERROR_INVALID_VALUE)) {
-        /* "RequireConnections=" (empty) is an empty list, not an error. */
-        g_clear_error(&local_error);
+      /* "RequireConnections=" (empty) is an empty list; any other value that is not a
+       * list (a bad escape) fails the file rather than silently requiring nothing. */
+      s = g_key_file_get_value(keyfile, OM_ACCOUNT_GROUP, *k, &local_error);
+      if (s != NULL && *g_strstrip(s) == '\0')
         strv = g_new0(char *, 1);
-        value.strv = (const char *const *)strv;
-      }
+      else if (s != NULL)
+        strv = g_key_file_get_string_list(keyfile, OM_ACCOUNT_GROUP, *k, NULL, &local_error);
+      value.strv = (const char *const *)strv;
       break;
     default:
       g_assert_not_reached();
