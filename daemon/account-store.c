@@ -157,6 +157,19 @@ om_account_store_save(OmAccountStore *store, const char *id,
   gsize length;
 
   keyfile = read_keyfile(store, id, &local_error);
+  if (keyfile != NULL) {
+    /* A file whose syntax is fine but whose values are not is as unusable as one that
+     * does not parse at all, and is left alone the same way. */
+    g_auto(OmAccountSettings) current;
+    g_autoptr(GError) value_error = NULL;
+
+    om_account_settings_init(&current);
+    if (!om_account_settings_from_keyfile(&current, keyfile, NULL, &value_error)) {
+      g_set_error(&local_error, OM_ERROR, OM_ERROR_INVALID_ARGS, "%s: %s", path,
+                  value_error->message);
+      g_clear_pointer(&keyfile, g_key_file_unref);
+    }
+  }
   if (keyfile == NULL) {
     if (!g_error_matches(local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       g_set_error(error, OM_ERROR, OM_ERROR_FAILED,
