@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "durable-file.h"
 #include "errors.h"
@@ -83,6 +84,20 @@ om_state_store_get_account(OmStateStore *store, const char *id)
   return parse_state(store->keyfile, GROUP_ACCOUNTS, id);
 }
 
+/* <path>.corrupt, or <path>.corrupt.N when earlier unreadable files are kept there. */
+static char *
+aside_path(const char *path)
+{
+  char *aside = g_strconcat(path, ".corrupt", NULL);
+  struct stat st;
+
+  for (guint n = 1; lstat(aside, &st) == 0; n++) {
+    g_free(aside);
+    aside = g_strdup_printf("%s.corrupt.%u", path, n);
+  }
+  return aside;
+}
+
 static gboolean
 save(OmStateStore *store, GError **error)
 {
@@ -91,7 +106,7 @@ save(OmStateStore *store, GError **error)
   gsize length;
 
   if (store->move_aside) {
-    g_autofree char *aside = g_strconcat(store->path, ".corrupt", NULL);
+    g_autofree char *aside = aside_path(store->path);
     if (rename(store->path, aside) < 0 && errno != ENOENT) {
       int err = errno;
       g_set_error(error, OM_ERROR, OM_ERROR_FAILED,

@@ -21,7 +21,8 @@ void om_state_store_free(OmStateStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OmStateStore, om_state_store_free)
 
 /* Loads the file; a missing file means everything ONLINE. A file that does not parse is
- * reported, and kept: it is renamed aside (<name>.corrupt) before the first write. */
+ * reported, and kept: it is renamed aside (<name>.corrupt, or <name>.corrupt.N so that
+ * an earlier one is not replaced) before the first write. */
 gboolean om_state_store_load(OmStateStore *store, GError **error);
 
 OmState om_state_store_get_global(OmStateStore *store);
