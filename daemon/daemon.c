@@ -175,14 +175,17 @@ reconcile_account(OmDaemon *d, const char *id)
   om_account_settings_init(&settings);
   if (!om_account_store_load(d->account_store, id, &settings, &error)) {
     if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      g_autoptr(GError) state_error = NULL;
+
       if (obj != NULL) {
-        g_autoptr(GError) state_error = NULL;
         g_message("Account %s: its file was removed", id);
         destroy_account(d, obj);
-        if (!om_state_store_remove_account(d->state_store, id, &state_error))
-          g_warning("%s", state_error->message);
         update_status(d);
       }
+      /* Also when the file never loaded (it did not parse): its request is kept only
+       * while the file may still be fixed, as forget_stale_requests() does at start. */
+      if (!om_state_store_remove_account(d->state_store, id, &state_error))
+        g_warning("%s", state_error->message);
       return;
     }
     /* The file exists but cannot be used: it is left alone, and an account already
