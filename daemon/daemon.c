@@ -367,7 +367,10 @@ om_daemon_reload(OmDaemon *d)
 {
   g_message("Reloading configuration and accounts");
   load_config(d);
-  reconcile_all_accounts(d);
+  /* Before the first network snapshot (a SIGHUP during start-up) no account is loaded
+   * yet: the start loads them, with the network known, and watches for changes. */
+  if (d->global != NULL)
+    reconcile_all_accounts(d);
 }
 
 /* ---- network ---- */
