@@ -331,6 +331,44 @@ class DaemonTestCase(dbusmock.DBusTestCase):
     def name_has_owner(self, name=BUS_NAME):
         return bool(self.session.name_has_owner(name))
 
+    def wait_log(self, text, timeout=5):
+        """Waits until the daemon's log contains text; returns the log."""
+        self.wait_until(lambda: text in self.daemon_log(), timeout, 'log line %r' % text)
+        return self.daemon_log()
+
+    def require_online(self):
+        """Skips the test unless the global object is ONLINE: tests of transitions away
+        from ONLINE need a network, which the machine may not have."""
+        if self.state() != ONLINE:
+            self.skipTest('needs a network: the global object is OFFLINE (%s)' % self.reason())
+
+    # ---- TCP servers for reachability probes ----
+
+    def _listen(self, backlog):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(sock.close)
+        sock.bind(('127.0.0.1', 0))
+        sock.listen(backlog)
+        return sock, sock.getsockname()[1]
+
+    def open_port(self):
+        """A port on 127.0.0.1 where the kernel completes connections at once."""
+        return self._listen(16)[1]
+
+    def closed_port(self):
+        """A port on 127.0.0.1 where a connection is refused at once."""
+        sock, port = self._listen(1)
+        sock.close()
+        return port
+
+    def hanging_port(self):
+        """A port on 127.0.0.1 where a connection attempt hangs: the listener's queue
+        (backlog 0) is full, so the kernel drops new SYNs until the prober gives up."""
+        _, port = self._listen(0)
+        filler = socket.create_connection(('127.0.0.1', port), timeout=5)
+        self.addCleanup(filler.close)
+        return port
+
     # ---- waiting ----
 
     def wait_until(self, predicate, timeout=5, what='condition'):
@@ -397,6 +435,9 @@ class DaemonTestCase(dbusmock.DBusTestCase):
             self.call(path, iface, method, *args, signature=signature)
         self.assertEqual(cm.exception.get_dbus_name(), name, cm.exception.get_dbus_message())
         return cm.exception.get_dbus_message()
+
+    def introspect(self, path=ROOT_PATH):
+        return self.call(path, 'org.freedesktop.DBus.Introspectable', 'Introspect')
 
     def get(self, path, iface, prop):
         return self.call(path, IFACE_PROPS, 'Get', iface, prop)
