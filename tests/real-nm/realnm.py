@@ -53,6 +53,7 @@ PROPS_IFACE = 'org.freedesktop.DBus.Properties'
 # NMState, NMConnectivityState and NMMetered values the tests use.
 NM_STATE_ASLEEP = 10
 NM_STATE_DISCONNECTED = 20
+NM_STATE_CONNECTED_LOCAL = 50
 NM_STATE_CONNECTED_SITE = 60
 NM_STATE_CONNECTED_GLOBAL = 70
 NM_CONNECTIVITY_NONE = 1
@@ -60,6 +61,7 @@ NM_CONNECTIVITY_PORTAL = 2
 NM_CONNECTIVITY_LIMITED = 3
 NM_CONNECTIVITY_FULL = 4
 NM_METERED_YES = 1
+NM_METERED_GUESS_YES = 3
 NM_METERED_GUESS_NO = 4
 
 DEVICE = 'nmt0'
@@ -523,8 +525,8 @@ method=ignore
     def stop_nm(self, sig=signal.SIGTERM, timeout=20):
         """Signals NetworkManager and waits for it to exit; returns its exit status."""
         self.nm.send_signal(sig)
-        status = self.nm.wait(timeout)
-        return status
+        wait_process(self.nm, timeout, 'NetworkManager')
+        return self.nm.returncode
 
     def netns_exec(self):
         """The command prefix that runs a program on NetworkManager's side: in its network
@@ -656,7 +658,8 @@ class NMWatcher:
     from signals, and every signal with the time it arrived (time.monotonic()).
 
     events: (time, what, value), what one of 'StateChanged', a property name (from
-    PropertiesChanged, one event per property) or 'owner' (True: the name appeared)."""
+    PropertiesChanged, one event per property), 'owner' (True: the name appeared) or
+    'GetAll' (the reply to refresh(), a dict)."""
 
     def __init__(self, bus):
         import dbus
@@ -680,7 +683,9 @@ class NMWatcher:
         """Re-reads all properties; asynchronously, so that the reply is applied in arrival
         order with the signals (a blocking call would apply older signals after it)."""
         def on_reply(props):
-            self.props.update({str(k): _plain(v) for k, v in props.items()})
+            values = {str(k): _plain(v) for k, v in props.items()}
+            self.events.append((time.monotonic(), 'GetAll', values))
+            self.props.update(values)
             self.refreshed += 1
 
         def on_error(e):
@@ -715,15 +720,37 @@ class NMWatcher:
         """An index into events: what arrives from now on."""
         return len(self.events)
 
+    def snapshot(self):
+        """The current view, to replay events onto (see first)."""
+        return self.owned, dict(self.props)
+
+    def first(self, mark, snapshot, predicate, until=None):
+        """The first event since mark (and before time until) after which the view, rebuilt
+        from snapshot, satisfies predicate(props); None if there is none. props has an
+        extra key 'owned': whether NetworkManager has its name."""
+        props = dict(snapshot[1], owned=snapshot[0])
+        for event in self.events[mark:]:
+            t, what, value = event
+            if until is not None and t > until:
+                break
+            if what == 'owner':
+                props = {'owned': value}
+            elif what == 'GetAll':
+                props.update(value)
+            elif what == 'StateChanged':
+                props['State'] = value
+            else:
+                props[what] = value
+            if predicate(props):
+                return event
+        return None
+
     def since(self, mark):
         return self.events[mark:]
 
     def connected(self):
         """NetworkManager fully up: global state, full connectivity, a primary connection."""
-        p = self.props
-        return (self.owned and p.get('State') == NM_STATE_CONNECTED_GLOBAL and
-                p.get('Connectivity') == NM_CONNECTIVITY_FULL and
-                p.get('PrimaryConnection', '/') != '/')
+        return self.owned and fully_connected(self.props)
 
     def primary_id(self):
         """The id of the primary connection, or None (a blocking call)."""
@@ -736,6 +763,14 @@ class NMWatcher:
     def close(self):
         for m in self.matches:
             m.remove()
+
+
+def fully_connected(props):
+    """Whether NetworkManager's properties say: global state, full connectivity, a primary
+    connection."""
+    return (props.get('State') == NM_STATE_CONNECTED_GLOBAL and
+            props.get('Connectivity') == NM_CONNECTIVITY_FULL and
+            props.get('PrimaryConnection', '/') != '/')
 
 
 def _plain(value):
