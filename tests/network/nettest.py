@@ -122,8 +122,8 @@ class NetworkTestCase(DaemonTestCase):
                 values[k] = dbus.Array([dbus.ObjectPath(p) for p in v], signature='o')
             else:
                 values[k] = dbus.UInt32(v)
-        self.system_object(NM_PATH).UpdateProperties(
-            NM_IFACE, dbus.Dictionary(values, signature='sv'), dbus_interface=MOCK_IFACE)
+        self.system_object(NM_MAIN).SetManager(dbus.Dictionary(values, signature='sv'),
+                                               dbus_interface=MOCK_IFACE)
 
     def nm_add_active(self, conn_id, uuid=None, conn_type='802-3-ethernet',
                       state=AC_ACTIVATED, vpn=False):

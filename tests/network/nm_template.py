@@ -105,3 +105,17 @@ def RemoveActive(self, path):
         'ActiveConnections': dbus.Array(paths, signature='o')})
     self.object_manager_emit_removed(path)
     self.RemoveObject(path)
+
+
+@dbus.service.method(MOCK_IFACE, in_signature='a{sv}', out_signature='')
+def SetManager(_self, properties):
+    '''Changes manager properties in one standard PropertiesChanged, as NetworkManager
+    does. (UpdateProperties of python-dbusmock 0.28 cannot send object paths.)'''
+    manager = dbusmock.get_object(MANAGER_OBJ)
+    for name, value in properties.items():
+        if name not in manager.props[MANAGER_IFACE]:
+            raise dbus.exceptions.DBusException('no property ' + name,
+                                                name=MANAGER_IFACE + '.NoSuchProperty')
+        manager._set_property(MANAGER_IFACE, name, value)  # pylint: disable=protected-access
+    manager.EmitSignal(dbus.PROPERTIES_IFACE, 'PropertiesChanged', 'sa{sv}as',
+                       [MANAGER_IFACE, properties, dbus.Array([], signature='s')])

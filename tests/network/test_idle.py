@@ -26,6 +26,15 @@ def context_switches(pid):
     return counts
 
 
+def all_sleeping(pid):
+    """Whether every thread of pid is blocked (state S), e.g. in poll()."""
+    for stat in glob.glob('/proc/%d/task/*/stat' % pid):
+        with open(stat) as f:
+            if f.read().rpartition(')')[2].split()[0] != 'S':
+                return False
+    return True
+
+
 class IdleCase(NetworkTestCase):
     """Helpers; the tests are in IdleTest here and in test_idle_slow.py."""
 
@@ -33,7 +42,16 @@ class IdleCase(NetworkTestCase):
         """The daemon's threads are not switched in at all for `seconds`. The window is
         the measurement itself, not a synchronisation."""
         self.sync()
-        before = context_switches(self.daemon.pid)
+        # A thread counts a voluntary switch when it blocks: the window starts once
+        # every thread is blocked, not while the daemon finishes the reply to sync().
+        counts = []
+
+        def settled():
+            counts.append(context_switches(self.daemon.pid))
+            return all_sleeping(self.daemon.pid) and counts[-1] == context_switches(
+                self.daemon.pid)
+        self.wait_until(settled, 5, 'every thread of offlinemgrd to block')
+        before = counts[-1]
         time.sleep(seconds)
         after = context_switches(self.daemon.pid)
         self.assertEqual(after, before, 'offlinemgrd woke up while idle')
