@@ -32,6 +32,7 @@ struct OmDaemon {
   gboolean exported;
   gboolean ready;        /* the name is ours and READY=1 was sent */
   char *status;          /* the last STATUS= sent */
+  guint status_id;       /* a STATUS= update is scheduled */
 
   OmDaemonConfig config;
   OmStateStore *state_store;
@@ -49,14 +50,13 @@ struct OmDaemon {
 
 /* ---- status ---- */
 
+/* Computes the one-line summary and sends it as STATUS= if it changed. */
 static void
-update_status(OmDaemon *d)
+send_status(OmDaemon *d)
 {
   g_autofree char *status = NULL;
   guint n = g_hash_table_size(d->accounts);
 
-  if (!d->ready)
-    return;
   if (om_object_get_state(d->global) == OM_STATE_ONLINE)
     status = g_strdup_printf("%u account%s, %u online", n, n == 1 ? "" : "s", d->n_online);
   else
@@ -68,6 +68,26 @@ update_status(OmDaemon *d)
   g_free(d->status);
   d->status = g_steal_pointer(&status);
   sd_notifyf(0, "STATUS=%s", d->status);
+}
+
+static gboolean
+on_status_idle(gpointer user_data)
+{
+  OmDaemon *d = user_data;
+
+  d->status_id = 0;
+  send_status(d);
+  return G_SOURCE_REMOVE;
+}
+
+/* Schedules one STATUS= after the current batch of changes: one network event may
+ * change thousands of accounts, and each sd_notify() is a datagram that blocks while the
+ * service manager's queue is full. */
+static void
+update_status(OmDaemon *d)
+{
+  if (d->ready && d->status_id == 0)
+    d->status_id = g_idle_add_full(G_PRIORITY_LOW, on_status_idle, d, NULL);
 }
 
 /* ---- object context callbacks ---- */
@@ -521,7 +541,7 @@ on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_start(value);
-  update_status(d);
+  send_status(d);
   sd_notify(0, "READY=1");
   g_message("offlinemgrd %s ready: %s", OM_VERSION, d->status);
   return 0;
@@ -697,6 +717,7 @@ om_daemon_free(OmDaemon *d)
   for (guint i = 0; i < G_N_ELEMENTS(d->signal_ids); i++)
     g_clear_handle_id(&d->signal_ids[i], g_source_remove);
   g_clear_handle_id(&d->watchdog_id, g_source_remove);
+  g_clear_handle_id(&d->status_id, g_source_remove);
   d->exported = FALSE;
   if (d->accounts != NULL) {
     /* A BLOCK call still waiting gets no answer from a daemon that is exiting; its
