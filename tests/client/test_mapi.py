@@ -5,11 +5,12 @@ MAPI-OFFLINE-STATE §13 (the rule numbers are in the test names' docstrings)."""
 import os
 import signal
 import socket
+import subprocess
 
 import dbus
 
-from clienttest import ClientTestCase
-from omtest import OFFLINE, ONLINE, ROOT_PATH, account_path, main
+from clienttest import BUILD_ROOT, ClientTestCase
+from omtest import OFFLINE, ONLINE, ROOT_PATH, TIMEOUT_SCALE, account_path, main
 
 S_OK = 'hr 0x00000000'
 E_PENDING = 'hr 0x8000000a'
@@ -394,6 +395,70 @@ class RestartTest(MapiTestCase):
         self.assertEqual(d.notifies(), notifies('s', 5, ONLINE, OFFLINE))
         self.assertEqual(d.cmd('set g 0x2000 3 2'), S_OK)
         self.assertEqual(d.notifies()[3:], notifies('s', 5, OFFLINE, ONLINE))
+
+
+class ExampleTest(MapiTestCase):
+    """The C port of Outlook's Offline State sample add-in, built and run."""
+
+    def run_sample(self, *args):
+        out = subprocess.run([os.path.join(BUILD_ROOT, 'client-lib', 'offline-state-sample')] +
+                             list(args), capture_output=True, text=True,
+                             timeout=60 * TIMEOUT_SCALE)
+        self.assertEqual(out.stderr, '')
+        return out.returncode, out.stdout.splitlines()
+
+    def notify_lines(self, old, new):
+        names = {ONLINE: 'MAPIOFFLINE_STATE_ONLINE', OFFLINE: 'MAPIOFFLINE_STATE_OFFLINE'}
+        return ['Notify: ulSize 24, MAPIOFFLINE_NOTIFY_TYPE_%s, ulClientToken 0, '
+                'MAPIOFFLINE_STATE_OFFLINE_MASK, %s -> %s' % (phase, names[old], names[new])
+                for phase in ('STATECHANGE_START', 'STATECHANGE', 'STATECHANGE_DONE')]
+
+    def test_sample_flow_on_an_account(self):
+        self.start_daemon()
+        self.add_account('work')
+        status, lines = self.run_sample('--profile', 'work', 'init', 'get', 'set-offline',
+                                        'get', 'set-online', 'deinit', 'deinit')
+        self.assertEqual(status, 0, lines)
+        self.assertEqual(lines, [
+            'InitMonitor: HrOpenOfflineObj returned 0x00000000',
+            'InitMonitor: QueryInterface(IID_IMAPIOffline) returned 0x00000000',
+            'InitMonitor: GetCapabilities returned 0x00000000',
+            'InitMonitor: MAPIOFFLINE_CAPABILITY_OFFLINE',
+            'InitMonitor: MAPIOFFLINE_CAPABILITY_ONLINE',
+            'InitMonitor: Advise returned 0x00000000',
+            lines[6],
+            'GetCurrentState returned 0x00000000',
+            'GetCurrentState: MAPIOFFLINE_STATE_ONLINE',
+            'SetCurrentState: MAPIOFFLINE_STATE_OFFLINE, MAPIOFFLINE_FLAG_BLOCK',
+        ] + self.notify_lines(ONLINE, OFFLINE) + [
+            'SetCurrentState returned 0x00000000',
+            'GetCurrentState returned 0x00000000',
+            'GetCurrentState: MAPIOFFLINE_STATE_OFFLINE',
+            'SetCurrentState: MAPIOFFLINE_STATE_ONLINE, MAPIOFFLINE_FLAG_BLOCK',
+        ] + self.notify_lines(OFFLINE, ONLINE) + [
+            'SetCurrentState returned 0x00000000',
+            # Unadvise gives the sink its last reference back before it returns.
+            'CMyOfflineNotify: released',
+            'DeInitMonitor: Unadvise returned 0x00000000',
+        ])
+        self.assertRegex(lines[6], r'^InitMonitor: advise token [1-9][0-9]*$')
+        self.assertEqual(self.state(account_path('work')), ONLINE)
+
+    def test_sample_without_a_monitor_and_unknown_profile(self):
+        self.start_daemon()
+        status, lines = self.run_sample('set-offline', 'get')
+        self.assertEqual(status, 0, lines)
+        self.assertEqual(lines, [
+            'HrOpenOfflineObj returned 0x00000000',
+            'SetCurrentState: MAPIOFFLINE_STATE_OFFLINE, MAPIOFFLINE_FLAG_BLOCK',
+            'SetCurrentState returned 0x00000000',
+            'HrOpenOfflineObj returned 0x00000000',
+            'GetCurrentState returned 0x00000000',
+            'GetCurrentState: MAPIOFFLINE_STATE_OFFLINE',
+        ])
+        status, lines = self.run_sample('--profile', 'nosuch', 'init')
+        self.assertEqual(status, 1)
+        self.assertEqual(lines, ['InitMonitor: HrOpenOfflineObj returned 0x8004010f'])
 
 
 if __name__ == '__main__':
