@@ -107,6 +107,7 @@ struct OmClient {
   bool dispatching;            /* one thread at a time has the dispatch role */
   pthread_t dispatch_thread;
   bool dedicated_dispatcher;   /* the MAPI face's thread: others never take the role */
+  bool dispatcher_stop;        /* om_client_dispatcher_run() returns */
   bool tracking_owner;         /* the NameOwnerChanged rule is in place */
   char *owner;                 /* the unique name owning OM_BUS_NAME; NULL: none */
   OmWatch *watches;
@@ -163,11 +164,11 @@ bool om_client_in_callback(OmClient *client);
 bool om_client_watches(OmClient *client, const char *path);
 
 /* A dedicated dispatch thread (the MAPI face's): after om_client_set_dedicated_dispatcher()
- * callbacks run only in om_client_dispatcher_run(), which loops until *@stop is set
- * (atomically) and om_client_dispatcher_wake() is called. */
+ * callbacks run only in om_client_dispatcher_run(), which loops until
+ * om_client_dispatcher_stop() (from any thread, including the dispatching one). */
 void om_client_set_dedicated_dispatcher(OmClient *client);
-void om_client_dispatcher_run(OmClient *client, const volatile int *stop);
-void om_client_dispatcher_wake(OmClient *client);
+void om_client_dispatcher_run(OmClient *client);
+void om_client_dispatcher_stop(OmClient *client);
 
 /* ---- bus-read.c: reading replies ---- */
 

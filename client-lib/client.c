@@ -570,16 +570,18 @@ om_client_set_dedicated_dispatcher(OmClient *client)
 }
 
 void
-om_client_dispatcher_run(OmClient *client, const volatile int *stop)
+om_client_dispatcher_run(OmClient *client)
 {
   struct pollfd pfd = { .fd = client->epoll_fd, .events = POLLIN };
 
-  while (!__atomic_load_n(stop, __ATOMIC_ACQUIRE)) {
+  for (;;) {
     if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
       break;
-    if (__atomic_load_n(stop, __ATOMIC_ACQUIRE))
-      break;
     pthread_mutex_lock(&client->lock);
+    if (client->dispatcher_stop) {
+      pthread_mutex_unlock(&client->lock);
+      break;
+    }
     client->dispatching = true;
     client->dispatch_thread = pthread_self();
     pthread_mutex_unlock(&client->lock);
@@ -591,8 +593,11 @@ om_client_dispatcher_run(OmClient *client, const volatile int *stop)
 }
 
 void
-om_client_dispatcher_wake(OmClient *client)
+om_client_dispatcher_stop(OmClient *client)
 {
+  pthread_mutex_lock(&client->lock);
+  client->dispatcher_stop = true;
+  pthread_mutex_unlock(&client->lock);
   wake(client);
 }
 

@@ -27,8 +27,7 @@ const IID IID_IMAPIOfflineMgr = { 0x42175607, 0xff3e, 0x4790,
 typedef struct {
   OmClient *client;
   pthread_t thread;
-  int stop;        /* atomic */
-  int detached;    /* atomic: the thread frees this when its loop ends */
+  bool detached;   /* set by the thread itself: it frees this when its loop ends */
   unsigned users;  /* live objects; under runtime_lock */
 } Runtime;
 
@@ -40,8 +39,8 @@ dispatch_thread(void *data)
 {
   Runtime *rt = data;
 
-  om_client_dispatcher_run(rt->client, &rt->stop);
-  if (__atomic_load_n(&rt->detached, __ATOMIC_ACQUIRE)) {
+  om_client_dispatcher_run(rt->client);
+  if (rt->detached) {
     om_client_unref(rt->client);
     free(rt);
   }
@@ -108,13 +107,12 @@ runtime_put(Runtime *rt)
   if (pthread_equal(pthread_self(), rt->thread)) {
     /* The last object was released from inside Notify: the thread cannot join itself,
      * so it ends its loop after this callback and cleans up. */
-    __atomic_store_n(&rt->detached, 1, __ATOMIC_RELEASE);
-    __atomic_store_n(&rt->stop, 1, __ATOMIC_RELEASE);
+    rt->detached = true;
+    om_client_dispatcher_stop(rt->client);
     pthread_detach(rt->thread);
     return;
   }
-  __atomic_store_n(&rt->stop, 1, __ATOMIC_RELEASE);
-  om_client_dispatcher_wake(rt->client);
+  om_client_dispatcher_stop(rt->client);
   pthread_join(rt->thread, NULL);
   om_client_unref(rt->client);
   free(rt);

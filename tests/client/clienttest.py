@@ -4,14 +4,13 @@ line protocol (tests/client/client-driver.c, mapi-driver.c) and look at the bus.
 Every wait is bounded and waits for a line or a condition, never a fixed time."""
 
 import os
-import queue
 import subprocess
-import threading
-import time
+import tempfile
 
 import dbus
+from gi.repository import GLib
 
-from omtest import BUS_NAME, TIMEOUT_SCALE, DaemonTestCase
+from omtest import BUS_NAME, DaemonTestCase
 
 BUILD_ROOT = os.environ.get('OM_BUILD_ROOT', '')
 
@@ -22,7 +21,10 @@ def program(name):
 
 class Driver:
     """A client program under test: commands in, one answer line per command out;
-    notification lines ("notify ...", "destroyed ...", "incb ...") are collected apart."""
+    notification lines ("notify ...", "destroyed ...", "incb ...") are collected apart.
+
+    Its output is read from the GLib main loop, so every wait also lets the harness
+    drain the daemon's NOTIFY_SOCKET (a full one blocks the daemon)."""
 
     ANSWERS = ('ok', 'error', 'hr')
 
@@ -33,37 +35,49 @@ class Driver:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=None, text=True, bufsize=1,
                                      env=dict(os.environ, **(env or {})))
-        self.lines = queue.Queue()
-        self.events = []
-        self.answers = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        ready = self._next_line(20)
-        testcase.assertEqual(ready, 'ready', 'the driver did not start')
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        self.buffer = b''
+        self.eof = False
+        self.pending = []   # lines in arrival order, not yet taken
+        self.events = []    # notification lines taken, in order
+        self.watch = GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, self.proc.stdout.fileno(),
+                                           GLib.IOCondition.IN | GLib.IOCondition.HUP,
+                                           self._on_output)
+        self.wait(lambda: self.pending, 20, 'the driver to start')
+        testcase.assertEqual(self.pending.pop(0), 'ready', 'the driver did not start')
 
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip('\n'))
-        self.lines.put(None)
+    def _on_output(self, fd, condition):
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                return GLib.SOURCE_CONTINUE
+            if not data:
+                self.eof = True
+                self.watch = None
+                return GLib.SOURCE_REMOVE
+            self.buffer += data
+            while b'\n' in self.buffer:
+                line, self.buffer = self.buffer.split(b'\n', 1)
+                self.pending.append(line.decode(errors='replace'))
 
-    def _next_line(self, timeout):
-        try:
-            line = self.lines.get(timeout=timeout * TIMEOUT_SCALE)
-        except queue.Empty:
-            self.testcase.fail('timed out after %gs waiting for the driver' %
-                               (timeout * TIMEOUT_SCALE))
-        if line is None:
-            self.testcase.fail('the driver exited with %s' % self.proc.wait())
-        return line
+    def _is_answer(self, line):
+        return line.split(' ', 1)[0] in self.ANSWERS
 
-    def _pump(self, timeout):
-        """Takes one line into events or answers."""
-        line = self._next_line(timeout)
-        if line.split(' ', 1)[0] in self.ANSWERS:
-            self.answers.append(line)
-        else:
-            self.events.append(line)
-        return line
+    def _take_events(self):
+        """Moves the notification lines that came before the next answer to events."""
+        while self.pending and not self._is_answer(self.pending[0]):
+            self.events.append(self.pending.pop(0))
+
+    def wait(self, predicate, timeout, what):
+        def done():
+            if predicate():
+                return True
+            if self.eof:
+                self.testcase.fail('the driver exited with %s while waiting for %s' %
+                                   (self.proc.wait(), what))
+            return False
+        self.testcase.wait_until(done, timeout, what)
 
     def send(self, command):
         self.proc.stdin.write(command + '\n')
@@ -73,13 +87,13 @@ class Driver:
         """Sends a command and returns its answer line (notifications before it are kept
         in self.events, in order)."""
         self.send(command)
-        return self.answer(timeout)
+        return self.answer(timeout, command)
 
-    def answer(self, timeout=30):
-        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
-        while not self.answers:
-            self._pump(max(0.1, deadline - time.monotonic()))
-        return self.answers.pop(0)
+    def answer(self, timeout=30, what='an answer'):
+        self.wait(lambda: any(self._is_answer(line) for line in self.pending), timeout,
+                  'the answer to %s' % what)
+        self._take_events()
+        return self.pending.pop(0)
 
     def ok(self, command, timeout=30):
         """Sends a command that must succeed; returns what follows "ok"."""
@@ -96,20 +110,10 @@ class Driver:
         return line[len('error %d ' % code):]
 
     def wait_events(self, predicate, timeout=10, what='events'):
-        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
-        while not predicate(self.events):
-            if time.monotonic() > deadline:
-                self.testcase.fail('timed out waiting for %s; have %s' % (what, self.events))
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            if line is None:
-                self.testcase.fail('the driver exited with %s' % self.proc.wait())
-            if line.split(' ', 1)[0] in self.ANSWERS:
-                self.answers.append(line)
-            else:
-                self.events.append(line)
+        def ready():
+            self._take_events()
+            return predicate(self.events)
+        self.wait(ready, timeout, '%s (have %s)' % (what, self.events))
 
     def notifies(self, prefix='notify'):
         return [e for e in self.events if e.startswith(prefix + ' ')]
@@ -126,13 +130,11 @@ class Driver:
                 self.proc.stdin.close()
             except BrokenPipeError:
                 pass
-        try:
-            status = self.proc.wait(30 * TIMEOUT_SCALE)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            self.testcase.fail('the driver did not exit')
-        return status
+        self.testcase.wait_until(lambda: self.proc.poll() is not None, 30, 'the driver to exit')
+        if self.watch is not None:
+            GLib.source_remove(self.watch)
+            self.watch = None
+        return self.proc.returncode
 
 
 def transition(handle, client_token, old, new):
@@ -153,7 +155,24 @@ class ClientTestCase(DaemonTestCase):
             if d.proc.poll() is None:
                 d.proc.kill()
                 d.proc.wait()
+            if d.watch is not None:
+                GLib.source_remove(d.watch)
         super().tearDown()
+
+    def run_program(self, args, timeout=120):
+        """Runs a program to its end while the main loop runs (and drains the daemon's
+        NOTIFY_SOCKET). Returns (status, stdout, stderr)."""
+        with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
+            proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+            try:
+                self.wait_until(lambda: proc.poll() is not None, timeout, args[-1])
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            out.seek(0)
+            err.seek(0)
+            return proc.returncode, out.read(), err.read()
 
     def driver(self, name='client-driver', args=(), env=None):
         d = Driver(self, name, args, env)

@@ -3,10 +3,9 @@
 
 import os
 import signal
-import subprocess
 
 from clienttest import ClientTestCase, program, transition
-from omtest import (BUS_NAME, OFFLINE, ONLINE, ROOT_PATH, TIMEOUT_SCALE, account_path, main)
+from omtest import (BUS_NAME, OFFLINE, ONLINE, ROOT_PATH, account_path, main)
 
 E_INVAL, E_NOENT, E_CONNREFUSED, E_BUSY, E_EXIST = -22, -2, -111, -16, -17
 
@@ -241,10 +240,9 @@ class ReentrancyTest(ClientTestCase):
 class GlibAdapterTest(ClientTestCase):
     def test_callbacks_from_a_main_context(self):
         self.start_daemon()
-        out = subprocess.run([program('glib-monitor')], capture_output=True, text=True,
-                             timeout=60 * TIMEOUT_SCALE)
-        self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout.splitlines(),
+        status, out, err = self.run_program([program('glib-monitor')])
+        self.assertEqual(status, 0, err)
+        self.assertEqual(out.splitlines(),
                          ['notify 42 1 2 1', 'notify 42 2 2 1', 'notify 42 3 2 1', 'ok'])
         self.assertEqual(self.state(), OFFLINE)
 
