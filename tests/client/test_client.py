@@ -316,5 +316,55 @@ class RestartTest(ClientTestCase):
         self.assertEqual(d.notifies(), transition('g', 1, ONLINE, OFFLINE))
 
 
+class ActivationTest(ClientTestCase):
+    """The bus starts offlinemgrd on demand when it has an activation file for it."""
+
+    def setUp(self):
+        super().setUp()
+        self.write_config('[Policy]\nOfflineDelayMs=0\nOnlineDelayMs=0\n')
+        self.service_file = os.path.join(self.get_services_dir(), BUS_NAME + '.service')
+        with open(self.service_file, 'w') as f:
+            f.write('[D-BUS Service]\nName=%s\nExec=/usr/bin/env XDG_CONFIG_HOME=%s '
+                    'XDG_STATE_HOME=%s %s\n' % (BUS_NAME, os.path.join(self.tmp, 'config'),
+                                                os.path.join(self.tmp, 'state'),
+                                                os.environ['OFFLINEMGRD']))
+        self.session.get_object('org.freedesktop.DBus', '/org/freedesktop/DBus').ReloadConfig(
+            dbus_interface='org.freedesktop.DBus')
+
+    def tearDown(self):
+        os.unlink(self.service_file)
+        if self.name_has_owner():
+            # The bus started it: stop it by its process id.
+            bus = self.session.get_object('org.freedesktop.DBus', '/org/freedesktop/DBus')
+            pid = int(bus.GetConnectionUnixProcessID(BUS_NAME,
+                                                     dbus_interface='org.freedesktop.DBus'))
+            os.kill(pid, signal.SIGTERM)
+            self.wait_until(lambda: not self.name_has_owner(), 10, 'the daemon to stop')
+        super().tearDown()
+
+    def test_open_activates_the_daemon(self):
+        d = self.driver()
+        self.assertEqual(d.ok('running'), '0')
+        self.assertEqual(d.ok('open g'), ROOT_PATH)
+        self.assertEqual(d.ok('running'), '1')
+        self.assertEqual(d.ok('state g'), str(ONLINE))
+
+    def test_killed_daemon_is_started_again_by_a_call(self):
+        d = self.driver()
+        d.ok('open g')
+        d.ok('advise g 1')
+        bus = self.session.get_object('org.freedesktop.DBus', '/org/freedesktop/DBus')
+        pid = int(bus.GetConnectionUnixProcessID(BUS_NAME, dbus_interface='org.freedesktop.DBus'))
+        os.makedirs(self.state_dir, exist_ok=True)
+        with open(self.state_file(), 'w') as f:
+            f.write('[Global]\nRequestedState=offline\n')
+        os.kill(pid, signal.SIGKILL)
+        self.wait_until(lambda: not self.name_has_owner(), 10, 'the name to be released')
+        # The next call starts it again; the watching registration hears what changed.
+        self.assertEqual(d.ok('state g'), str(OFFLINE))
+        d.wait_notifies(3)
+        self.assertEqual(d.notifies(), transition('g', 1, ONLINE, OFFLINE))
+
+
 if __name__ == '__main__':
     main()
