@@ -3,6 +3,7 @@
 
 import os
 import signal
+import subprocess
 
 from clienttest import ClientTestCase, program, transition
 from omtest import (BUS_NAME, OFFLINE, ONLINE, ROOT_PATH, account_path, main)
@@ -313,6 +314,33 @@ class RestartTest(ClientTestCase):
         # The next real transition is the first thing reported.
         self.wait_until(lambda: self.name_has_owner(), 5, 'the new owner')
         d.ok('set g 1 block')
+        self.assertEqual(d.notifies(), transition('g', 1, ONLINE, OFFLINE))
+
+
+class StandInTest(ClientTestCase):
+    """A stand-in that owns the daemon's name and sends what offlinemgrd never does."""
+
+    def test_unsupported_notifications_are_dropped(self):
+        """MAPI-OFFLINE-STATE §13 rules 26 and 30: only phases 1-3 with mask 3 and states
+        1 or 2 reach the application."""
+        import dbus
+        import dbusmock
+        iface = 'org.offlinemgr.OfflineMgr1.Offline'
+        server = self.spawn_server(BUS_NAME, ROOT_PATH, iface, system_bus=False,
+                                   stdout=subprocess.DEVNULL)
+        self.addCleanup(lambda: (server.terminate(), server.wait()))
+        mock = dbus.Interface(self.session.get_object(BUS_NAME, ROOT_PATH), dbusmock.MOCK_IFACE)
+        mock.AddMethod(iface, 'GetCurrentState', '', 'u', 'ret = dbus.UInt32(2)')
+        mock.AddMethod(iface, 'GetCapabilities', '', 'u', 'ret = dbus.UInt32(3)')
+        d = self.driver()
+        d.ok('open g')
+        d.ok('advise g 1')
+        for args in [(4, 3, 2, 1), (0, 3, 2, 1), (1, 7, 2, 1), (1, 0x3f037f, 2, 1),
+                     (1, 3, 2, 3), (1, 3, 0, 1), (1, 3, 2, 1), (2, 3, 2, 1), (3, 3, 2, 1)]:
+            mock.EmitSignal(iface, 'StateChanged', 'uuuu', [dbus.UInt32(a) for a in args])
+        d.wait_notifies(3)
+        # One more round trip through the stand-in: anything still queued shows by now.
+        self.assertEqual(d.ok('state g'), str(ONLINE))
         self.assertEqual(d.notifies(), transition('g', 1, ONLINE, OFFLINE))
 
 
