@@ -1054,7 +1054,7 @@ om_client_advise(OmClient *client, const OmOffline *offline, uint32_t client_tok
 {
   OmRegistration *reg;
   OmWatch *w = NULL;
-  DBusMessage *reply = NULL;
+  DBusMessage *msg, *reply = NULL;
   uint32_t state = 0, new_token;
   int r;
 
@@ -1097,8 +1097,10 @@ om_client_advise(OmClient *client, const OmOffline *offline, uint32_t client_tok
   pthread_mutex_unlock(&client->match_lock);
 
   /* The last known state; also the check that the object (still) exists. */
-  r = om_client_call(client, om_method_call(offline->path, OM_IFACE_OFFLINE, "GetCurrentState"),
-                     &reply, error);
+  msg = om_method_call(offline->path, OM_IFACE_OFFLINE, "GetCurrentState");
+  r = om_client_call(client, msg, &reply, error);
+  if (msg != NULL)
+    dbus_message_unref(msg);
   if (r == 0) {
     r = om_read_uint32_reply(reply, &state, error);
     dbus_message_unref(reply);
