@@ -567,6 +567,37 @@ class TestMonitor(CliTestCase):
         self.assertEqual({d['id'] for d in docs}, {'home'})
 
 
+class TestMemcheck(CliTestCase):
+    """offlinemgrctl, and the parts of the library it uses, under valgrind's memcheck:
+    no invalid accesses, nothing definitely or indirectly lost."""
+
+    VALGRIND = ['valgrind', '-q', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect',
+                '--error-exitcode=99']
+
+    def test_no_memory_errors_or_leaks(self):
+        if shutil.which('valgrind') is None:
+            self.skipTest('valgrind is not installed')
+        self.start()
+        self.add_accounts()
+        for args in (['--json', 'status'], ['status', 'work'], ['set', 'home', 'offline'],
+                     ['status', 'nosuch']):
+            with self.subTest(args=args):
+                proc = subprocess.run(self.VALGRIND + [OFFLINEMGRCTL] + args,
+                                      env=self.ctl_env(), stdin=subprocess.DEVNULL,
+                                      capture_output=True, text=True, timeout=120 * TIMEOUT_SCALE)
+                self.assertIn(proc.returncode, (EXIT_OK, EXIT_NOT_FOUND), proc.stderr)
+        proc = subprocess.Popen(self.VALGRIND + [OFFLINEMGRCTL, 'monitor'], env=self.ctl_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        self.assertEqual(MonitorReader(self, proc, proc.stderr).read_lines(1, timeout=60),
+                         ['offlinemgrctl: watching the global object and 2 accounts'])
+        self.set_state(account_path('home'), ONLINE, 0x2000)
+        MonitorReader(self, proc).read_lines(3, timeout=60)
+        proc.send_signal(signal.SIGINT)
+        self.assertEqual(proc.wait(60 * TIMEOUT_SCALE), 0, proc.stderr.read().decode())
+
+
 class TestMonitorRestart(CliTestCase):
 
     def test_monitor_follows_a_daemon_restart(self):
