@@ -1,0 +1,80 @@
+/* The status quo: an application that follows the network with GIO's GNetworkMonitor, as
+ * mail applications do today. With NetworkManager on the system bus (and
+ * GIO_USE_NETWORK_MONITOR=networkmanager) GIO's monitor is a GDBusProxy on
+ * NetworkManager's manager object that recomputes network-available from its cached State
+ * and Connectivity on every PropertiesChanged.
+ *
+ *   gio-observer REPORT-SOCKET
+ *
+ * Prints "ready" once the monitor is up and says the network is available; then, for every
+ * notify::network-available, sends a BenchReport (the time the application learns of the
+ * change) to the driver's socket. */
+#include <stdio.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+
+#include "bench-report.h"
+
+typedef struct {
+  int fd;
+  uint32_t seq;
+} Observer;
+
+static void
+on_network_available(GNetworkMonitor *monitor, GParamSpec *pspec, gpointer user_data)
+{
+  uint64_t now = bench_now_ns();
+  Observer *o = user_data;
+  int r;
+
+  r = bench_report_send(o->fd, 0, ++o->seq, g_network_monitor_get_network_available(monitor),
+                        now);
+  if (r < 0)
+    g_printerr("gio-observer: cannot report: %s\n", g_strerror(-r));
+}
+
+static gboolean
+on_sigterm(gpointer user_data)
+{
+  g_main_loop_quit(user_data);
+  return G_SOURCE_REMOVE;
+}
+
+int
+main(int argc, char **argv)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  Observer o = { 0 };
+  GNetworkMonitor *monitor;
+  const char *type;
+
+  if (argc != 2) {
+    g_printerr("usage: gio-observer REPORT-SOCKET\n");
+    return 2;
+  }
+  o.fd = bench_report_connect(argv[1]);
+  if (o.fd < 0) {
+    g_printerr("gio-observer: cannot connect to %s: %s\n", argv[1], g_strerror(-o.fd));
+    return 1;
+  }
+  monitor = g_network_monitor_get_default();
+  type = G_OBJECT_TYPE_NAME(monitor);
+  if (strcmp(type, "GNetworkMonitorNM") != 0) {
+    g_printerr("gio-observer: GIO chose %s, not NetworkManager's monitor "
+               "(is GIO_USE_NETWORK_MONITOR=networkmanager set and NetworkManager on the "
+               "system bus?)\n", type);
+    return 1;
+  }
+  if (!g_network_monitor_get_network_available(monitor)) {
+    g_printerr("gio-observer: the network should be available at start\n");
+    return 1;
+  }
+  g_signal_connect(monitor, "notify::network-available", G_CALLBACK(on_network_available), &o);
+  g_unix_signal_add(SIGTERM, on_sigterm, loop);
+  printf("ready\n");
+  fflush(stdout);
+  g_main_loop_run(loop);
+  return 0;
+}
