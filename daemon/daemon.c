@@ -46,6 +46,7 @@ struct OmDaemon {
   OmObject *global;
   GHashTable *accounts;   /* id → OmObject*, owned */
   guint n_online;         /* accounts ONLINE */
+  gboolean updating_all;  /* every object is being updated; STATUS= is sent once, after */
 };
 
 /* ---- status ---- */
@@ -135,8 +136,13 @@ on_emit_properties(OmObject *obj, OmObjectProps changed, gpointer user_data)
 static void
 on_transition_done(OmObject *obj, gpointer user_data)
 {
+  OmDaemon *d = user_data;
+
   om_bus_service_complete_waiter(obj, NULL);
-  update_status(user_data);
+  /* A status (and an sd_notify() system call) per transition would be thousands of them
+   * when the network changes; the batch sends one when it is over. */
+  if (!d->updating_all)
+    update_status(d);
 }
 
 /* ---- accounts ---- */
@@ -306,10 +312,12 @@ om_daemon_set_requested(OmDaemon *d, OmObject *obj, OmState requested, GError **
   if (!om_state_store_set_global(d->state_store, requested, error))
     return FALSE;
   d->global_requested = requested;
+  d->updating_all = TRUE;
   om_object_set_requested(obj, requested);
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, OM_CAUSE_USER);
+  d->updating_all = FALSE;
   update_status(d);
   return TRUE;
 }
@@ -486,10 +494,12 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
   if (change & OM_NETWORK_CHANGE_SUSPEND)
     cause = d->net.suspended ? OM_CAUSE_SUSPEND : OM_CAUSE_RESUME;
 
+  d->updating_all = TRUE;
   om_object_update(d->global, cause);
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, cause);
+  d->updating_all = FALSE;
   update_status(d);
   if (cause == OM_CAUSE_SUSPEND)
     allow_sleep_after_notifications(d);
