@@ -3,8 +3,11 @@
  *
  *   latency-driver --out FILE [--rounds N] [--warmup N] [--gap-ms MS]
  *                  [--daemon SYSTEM-BUS --account ID]
- *                  [--relay SYSTEM-BUS SESSION-BUS]
+ *                  [--relay SYSTEM-BUS SESSION-BUS] [--relay-mapi SYSTEM-BUS SESSION-BUS]
  *                  [--gio SYSTEM-BUS REPORT-SOCKET]
+ *
+ * The relay-mapi path is the relay sending the daemon's messages (relay --mapi), its
+ * arrival the DONE on its account path.
  *
  * Each target has a NetworkManager stand-in of its own, owned by this process on a private
  * system bus of its own, so that only one consumer wakes up per transition. A round takes
@@ -63,7 +66,7 @@ struct Target {
 
 typedef struct {
   sd_event *event;
-  Target targets[3];
+  Target targets[4];
   size_t n_targets;
   char line[256];
   size_t line_len;
@@ -100,6 +103,21 @@ on_relay_signal(DBusMessage *message, void *userdata)
       !dbus_message_get_args(message, NULL, DBUS_TYPE_UINT32, &state, DBUS_TYPE_INVALID))
     return;
   arrive(userdata, now, state >= 60);
+}
+
+static void
+on_relay_mapi_signal(DBusMessage *message, void *userdata)
+{
+  uint64_t now = bench_now_ns();
+  uint32_t type, mask, old_state, new_state;
+
+  if (!dbus_message_is_signal(message, "org.offlinemgr.OfflineMgr1.Offline", "StateChanged") ||
+      !dbus_message_get_args(message, NULL, DBUS_TYPE_UINT32, &type, DBUS_TYPE_UINT32, &mask,
+                             DBUS_TYPE_UINT32, &old_state, DBUS_TYPE_UINT32, &new_state,
+                             DBUS_TYPE_INVALID) ||
+      type != 3)
+    return;
+  arrive(userdata, now, new_state == MAPI_ONLINE);
 }
 
 static int
@@ -188,7 +206,7 @@ usage(void)
   fprintf(stderr,
           "usage: latency-driver --out FILE [--rounds N] [--warmup N] [--gap-ms MS]\n"
           "         [--daemon SYSTEM-BUS --account ID] [--relay SYSTEM-BUS SESSION-BUS]\n"
-          "         [--gio SYSTEM-BUS REPORT-SOCKET]\n");
+          "         [--relay-mapi SYSTEM-BUS SESSION-BUS] [--gio SYSTEM-BUS REPORT-SOCKET]\n");
   exit(2);
 }
 
@@ -203,14 +221,16 @@ main(int argc, char **argv)
     { "daemon", required_argument, NULL, 'd' },
     { "account", required_argument, NULL, 'a' },
     { "relay", required_argument, NULL, 'r' },
+    { "relay-mapi", required_argument, NULL, 'm' },
     { "gio", required_argument, NULL, 'G' },
     { NULL },
   };
   Driver d = { 0 };
   const char *out_path = NULL, *account = NULL;
-  const char *relay_session = NULL, *gio_socket = NULL;
+  const char *relay_session = NULL, *mapi_session = NULL, *gio_socket = NULL;
   long rounds = 1000, warmup = 20, gap_ms = 5;
-  Target *daemon_target = NULL, *relay_target = NULL, *gio_target = NULL;
+  Target *daemon_target = NULL, *relay_target = NULL, *mapi_target = NULL;
+  Target *gio_target = NULL;
   FILE *out;
   int opt, r;
 
@@ -227,6 +247,12 @@ main(int argc, char **argv)
         usage();
       relay_target = add_target(&d, "relay", optarg);
       relay_session = argv[optind++];
+      break;
+    case 'm':
+      if (optind >= argc)
+        usage();
+      mapi_target = add_target(&d, "relay-mapi", optarg);
+      mapi_session = argv[optind++];
       break;
     case 'G':
       if (optind >= argc)
@@ -283,6 +309,15 @@ main(int argc, char **argv)
         "type='signal',interface='org.offlinemgr.Bench.Relay',member='StateChanged'",
         on_relay_signal, relay_target);
     if (relay_target->relay == NULL)
+      return 1;
+  }
+  if (mapi_target != NULL) {
+    mapi_target->relay = dbus_receiver_new(
+        d.event, mapi_session,
+        "type='signal',path='/org/offlinemgr/Bench/Mapi/account/bench',"
+        "interface='org.offlinemgr.OfflineMgr1.Offline',member='StateChanged'",
+        on_relay_mapi_signal, mapi_target);
+    if (mapi_target->relay == NULL)
       return 1;
   }
   printf("armed\n");

@@ -3,6 +3,12 @@
  * system bus and, for each, emits one signal on the session bus carrying the new State,
  * nothing else.
  *
+ * With --mapi it emits instead, with no decision behind them, the messages offlinemgrd
+ * sends for one account when the network goes down or up: the Manager's
+ * PropertiesChanged, then START, PropertiesChanged (State, Reason), STATECHANGE and DONE
+ * for the global object and then for the account. That is the floor for the MAPI
+ * contract on D-Bus; the daemon's distance from it is its own work.
+ *
  * sd-bus on sd-event, the bus library the daemon uses, so that the ratio of the two
  * measures the daemon's own work and not a difference between bus libraries (libdbus-1,
  * sd-bus on sd-event and sd-bus on a GLib loop measured alike for this relay earlier; see
@@ -18,6 +24,11 @@
 
 #define RELAY_PATH "/org/offlinemgr/Bench/Relay"
 #define RELAY_IFACE "org.offlinemgr.Bench.Relay"
+#define MAPI_ROOT "/org/offlinemgr/Bench/Mapi"
+#define MAPI_ACCOUNT MAPI_ROOT "/account/bench"
+#define MAPI_OFFLINE "org.offlinemgr.OfflineMgr1.Offline"
+
+static int mapi;
 
 /* Finds State in the a{sv} of PropertiesChanged; 0 when the message does not carry it. */
 static int
@@ -41,26 +52,74 @@ read_state(sd_bus_message *m, uint32_t *state)
 }
 
 static int
+emit_properties_changed(sd_bus *bus, const char *path, const char *iface, const char *name1,
+                        uint32_t value1, const char *name2, const char *value2)
+{
+  sd_bus_message *m = NULL;
+  int r;
+
+  if ((r = sd_bus_message_new_signal(bus, &m, path, "org.freedesktop.DBus.Properties",
+                                     "PropertiesChanged")) >= 0 &&
+      (r = sd_bus_message_append(m, "sa{sv}as", iface, 2, name1, "u", value1, name2, "s",
+                                 value2, 0)) >= 0)
+    r = sd_bus_send(bus, m, NULL);
+  sd_bus_message_unref(m);
+  return r;
+}
+
+static int
+emit_transition(sd_bus *bus, const char *path, uint32_t old_state, uint32_t new_state)
+{
+  int r;
+
+  if ((r = sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 1, 3,
+                              old_state, new_state)) < 0 ||
+      (r = emit_properties_changed(bus, path, MAPI_OFFLINE, "State", new_state, "Reason",
+                                   new_state == 2 ? "" : "no-network")) < 0 ||
+      (r = sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 2, 3,
+                              old_state, new_state)) < 0)
+    return r;
+  return sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 3, 3, old_state,
+                            new_state);
+}
+
+static int
 on_nm_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
   sd_bus *session = userdata;
-  uint32_t state;
+  uint32_t state, online, offline;
   int r = read_state(m, &state);
 
   if (r <= 0)
     return 0;
-  r = sd_bus_emit_signal(session, RELAY_PATH, RELAY_IFACE, "StateChanged", "u", state);
+  if (!mapi)
+    r = sd_bus_emit_signal(session, RELAY_PATH, RELAY_IFACE, "StateChanged", "u", state);
+  else {
+    online = state >= 60 ? 2 : 1;
+    offline = 3 - online;
+    if ((r = emit_properties_changed(session, MAPI_ROOT, "org.offlinemgr.OfflineMgr1.Manager",
+                                     "NetworkState", state, "NetworkBackend",
+                                     "networkmanager")) >= 0 &&
+        (r = emit_transition(session, MAPI_ROOT, offline, online)) >= 0)
+      r = emit_transition(session, MAPI_ACCOUNT, offline, online);
+  }
   if (r < 0)
     fprintf(stderr, "relay: cannot emit: %s\n", strerror(-r));
   return 0;
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
   sd_event *event = NULL;
   sd_bus *system_bus = NULL, *session = NULL;
   int r;
+
+  if (argc > 2 || (argc == 2 && strcmp(argv[1], "--mapi") != 0)) {
+    fprintf(stderr, "usage: relay [--mapi]\n");
+    return 2;
+  }
+  mapi = argc == 2;
 
   if ((r = sd_event_default(&event)) < 0 || (r = sd_bus_open_system(&system_bus)) < 0 ||
       (r = sd_bus_open_user(&session)) < 0 ||
