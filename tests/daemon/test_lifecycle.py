@@ -59,26 +59,30 @@ class NotifyTest(LifecycleTestCase):
                 self.assertIn('Cannot own %s' % BUS_NAME, self.daemon_log())
         self.assertEqual(self.owner_pid(), os.getpid())
 
+    def wait_status(self, status):
+        self.wait_until(lambda: self.notify.last('STATUS=') == status, 5,
+                        'STATUS=%s (is %s)' % (status, self.notify.last('STATUS=')))
+
     def test_status_follows_changes(self):
         self.write_account('work', '[Account]\n')
         self.write_account('home', '[Account]\n')
         self.start_daemon()
         self.require_online()
-        # Each change is reported before the reply of the call that made it.
-        self.assertEqual(self.notify.last('STATUS='), '2 accounts, 2 online')
+        self.wait_status('2 accounts, 2 online')
+        # Each change is reported once its batch is done: STATUS= goes out from an idle
+        # after the reply of the call that made it.
         self.set_state(account_path('work'), OFFLINE)
-        self.assertEqual(self.notify.last('STATUS='), '2 accounts, 1 online')
+        self.wait_status('2 accounts, 1 online')
         self.add_account('club')
-        self.assertEqual(self.notify.last('STATUS='), '3 accounts, 2 online')
+        self.wait_status('3 accounts, 2 online')
         self.remove_account('club')
-        self.assertEqual(self.notify.last('STATUS='), '2 accounts, 1 online')
+        self.wait_status('2 accounts, 1 online')
         self.remove_account('work')
-        self.assertEqual(self.notify.last('STATUS='), '1 account, 1 online')
+        self.wait_status('1 account, 1 online')
         self.set_state(ROOT_PATH, OFFLINE)
-        self.assertEqual(self.notify.last('STATUS='),
-                         '1 account, 0 online; offline: user-offline')
+        self.wait_status('1 account, 0 online; offline: user-offline')
         self.set_state(ROOT_PATH, ONLINE)
-        self.assertEqual(self.notify.last('STATUS='), '1 account, 1 online')
+        self.wait_status('1 account, 1 online')
 
     def test_watchdog(self):
         # WATCHDOG_PID, when given, must be the daemon's own pid: set it from the shell
