@@ -344,6 +344,20 @@ class StandInTest(ClientTestCase):
         self.assertEqual(d.notifies(), transition('g', 1, ONLINE, OFFLINE))
 
 
+class BusLossTest(ClientTestCase):
+    def test_lost_bus_is_a_named_error(self):
+        """When the session bus goes away, calls fail with OM_E_NO_BUS and dispatching
+        reports it; nothing hangs or crashes, and Unadvise still cleans up."""
+        pid, address = self.start_dbus()
+        d = self.driver(env={'DBUS_SESSION_BUS_ADDRESS': address})
+        self.assertEqual(d.ok('running'), '0')
+        self.stop_dbus(pid)
+        self.assertIn('org.freedesktop.DBus.Error.Disconnected', d.error('running', -107))
+        self.wait_until(lambda: d.ok('dispatch') == '-107', 10, 'dispatch to see the loss')
+        d.error('open g', -107)
+        self.assertEqual(d.close(), 0)
+
+
 class ActivationTest(ClientTestCase):
     """The bus starts offlinemgrd on demand when it has an activation file for it."""
 
