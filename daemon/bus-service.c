@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "errors.h"
+#include "settings-message.h"
 
 static int
 set_bus_error(sd_bus_error *ret_error, const GError *error)
@@ -230,84 +231,6 @@ lookup_account(OmDaemon *d, const char *id, OmObject **obj, sd_bus_error *ret_er
   return 0;
 }
 
-/* Reads the a{sv} of AddAccount/UpdateAccount over @settings. Every entry is checked:
- * unknown names, wrong types, bad values and duplicates are InvalidArgs naming the
- * setting. */
-static int
-read_settings(sd_bus_message *m, OmAccountSettings *settings, sd_bus_error *ret_error)
-{
-  gboolean seen[OM_N_SETTINGS] = { FALSE };
-  guint n = 0;
-  int r;
-
-  r = sd_bus_message_enter_container(m, 'a', "{sv}");
-  if (r < 0)
-    return r;
-  while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-    const char *name, *contents;
-    OmSettingKey key;
-    OmSettingValue value = { 0 };
-    g_auto(GStrv) strv = NULL;
-    g_autoptr(GError) error = NULL;
-    char type;
-
-    if (++n > OM_SETTINGS_ENTRIES_MAX)
-      return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "LimitExceeded",
-                               "More than %d settings given", OM_SETTINGS_ENTRIES_MAX);
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-      return r;
-    if (!om_setting_lookup(name, &key))
-      return invalid_args(ret_error, "Unknown setting '%.64s'", name);
-    if (seen[key])
-      return invalid_args(ret_error, "Setting %s given twice", name);
-    seen[key] = TRUE;
-    r = sd_bus_message_peek_type(m, &type, &contents);
-    if (r < 0)
-      return r;
-    if (g_strcmp0(contents, om_setting_signature(key)) != 0)
-      return invalid_args(ret_error, "Setting %s has type '%s', expected '%s'", name,
-                          contents, om_setting_signature(key));
-    r = sd_bus_message_enter_container(m, 'v', contents);
-    if (r < 0)
-      return r;
-    switch (contents[0]) {
-    case 's':
-      r = sd_bus_message_read(m, "s", &value.s);
-      break;
-    case 'u':
-      r = sd_bus_message_read(m, "u", &value.u);
-      break;
-    case 'b': {
-      int b;
-      r = sd_bus_message_read(m, "b", &b);
-      value.b = b;
-      break;
-    }
-    default:
-      r = sd_bus_message_read_strv(m, &strv);
-      /* sd-bus gives NULL for an empty array; settings keep lists non-NULL. */
-      if (r >= 0 && strv == NULL)
-        strv = g_new0(char *, 1);
-      value.strv = (const char *const *)strv;
-      break;
-    }
-    if (r < 0)
-      return r;
-    if (!om_account_settings_set(settings, key, &value, &error))
-      return set_bus_error(ret_error, error);
-    r = sd_bus_message_exit_container(m);
-    if (r < 0)
-      return r;
-    r = sd_bus_message_exit_container(m);
-    if (r < 0)
-      return r;
-  }
-  if (r < 0)
-    return r;
-  return sd_bus_message_exit_container(m);
-}
-
 static int
 method_get_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
@@ -330,7 +253,8 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   int r;
 
   om_account_settings_init(&settings);
-  if ((r = read_id(m, &id, ret_error)) < 0 || (r = read_settings(m, &settings, ret_error)) < 0)
+  if ((r = read_id(m, &id, ret_error)) < 0 ||
+      (r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
   obj = om_daemon_add_account(userdata, id, &settings, &error);
   if (obj == NULL)
@@ -347,10 +271,11 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   OmObject *obj;
   int r;
 
-  if ((r = read_id(m, &id, ret_error)) < 0 || (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
+  if ((r = read_id(m, &id, ret_error)) < 0 ||
+      (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
     return r;
   om_account_settings_copy(&settings, om_object_get_settings(obj));
-  if ((r = read_settings(m, &settings, ret_error)) < 0)
+  if ((r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
   if (!om_daemon_update_account(userdata, obj, &settings, &error))
     return set_bus_error(ret_error, error);
