@@ -267,6 +267,7 @@ om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
   g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func(g_free);
   g_auto(GStrv) keys = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean seen[OM_N_SETTINGS] = { FALSE };
 
   om_account_settings_init(&parsed);
   if (!g_key_file_has_group(keyfile, OM_ACCOUNT_GROUP)) {
@@ -284,6 +285,13 @@ om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
       g_ptr_array_add(unknown, g_strdup(*k));
       continue;
     }
+    /* GKeyFile reads the last of duplicate keys but cannot remove the others: a rewrite
+     * that drops the key would bring an earlier value back. */
+    if (seen[key]) {
+      g_set_error(error, OM_ERROR, OM_ERROR_INVALID_ARGS, "%s is set more than once", *k);
+      return FALSE;
+    }
+    seen[key] = TRUE;
     switch (om_setting_signature(key)[0]) {
     case 's':
       value.s = s = g_key_file_get_string(keyfile, OM_ACCOUNT_GROUP, *k, &local_error);

@@ -76,7 +76,8 @@ gboolean om_account_settings_check(const OmAccountSettings *settings, GError **e
 
 /* Parses the [Account] group of @keyfile over the defaults. Unknown keys are ignored and
  * returned in @unknown_keys (may be NULL) so the caller can warn; they are kept when
- * the file is rewritten. Any malformed value fails the whole file. */
+ * the file is rewritten. Any malformed value, or a setting given twice, fails the whole
+ * file. */
 gboolean om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
                                           char ***unknown_keys, GError **error);
 
