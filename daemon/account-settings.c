@@ -160,10 +160,15 @@ om_account_settings_set(OmAccountSettings *settings, OmSettingKey key,
     return set_string(&settings->display_name, value->s, OM_DISPLAY_NAME_MAX, "DisplayName", error);
 
   case OM_SETTING_HOST:
-    if (*value->s && (strlen(value->s) > OM_HOST_MAX || !host_is_valid(value->s))) {
+    if (strlen(value->s) > OM_HOST_MAX) {
+      g_set_error(error, OM_ERROR, OM_ERROR_LIMIT_EXCEEDED,
+                  "Host is longer than %d characters", OM_HOST_MAX);
+      return FALSE;
+    }
+    if (*value->s && !host_is_valid(value->s)) {
       g_set_error(error, OM_ERROR, OM_ERROR_INVALID_ARGS,
-                  "Host '%.64s' is not a host name or IP address (at most %d characters "
-                  "of letters, digits, '.', '-', '_', ':')", value->s, OM_HOST_MAX);
+                  "Host '%.64s' is not a host name or IP address (letters, digits, '.', "
+                  "'-', '_', ':')", value->s);
       return FALSE;
     }
     return set_string(&settings->host, value->s, OM_HOST_MAX, "Host", error);

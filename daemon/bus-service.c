@@ -6,26 +6,8 @@
 #include "errors.h"
 #include "settings-message.h"
 
-static int
-set_bus_error(sd_bus_error *ret_error, const GError *error)
-{
-  return sd_bus_error_set(ret_error, om_error_to_bus_name(error), error->message);
-}
-
-static int
-invalid_args(sd_bus_error *ret_error, const char *format, ...) G_GNUC_PRINTF(2, 3);
-
-static int
-invalid_args(sd_bus_error *ret_error, const char *format, ...)
-{
-  va_list ap;
-  g_autofree char *message = NULL;
-
-  va_start(ap, format);
-  message = g_strdup_vprintf(format, ap);
-  va_end(ap);
-  return sd_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs", message);
-}
+#define invalid_args(ret_error, ...) \
+  om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs", __VA_ARGS__)
 
 /* ---- org.offlinemgr.OfflineMgr1.Offline ---- */
 
@@ -65,7 +47,7 @@ method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                              "A transition of %s is under way", om_object_get_path(obj));
 
   if (!om_daemon_set_requested(om_object_get_context(obj)->user_data, obj, (OmState)state, &error))
-    return set_bus_error(ret_error, error);
+    return om_bus_error_set_gerror(ret_error, error);
 
   if ((flags & OM_FLAG_BLOCK) && om_object_get_transitioning(obj)) {
     /* Answered after DONE, by om_bus_service_complete_waiter(). */
@@ -258,7 +240,7 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     return r;
   obj = om_daemon_add_account(userdata, id, &settings, &error);
   if (obj == NULL)
-    return set_bus_error(ret_error, error);
+    return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "o", om_object_get_path(obj));
 }
 
@@ -278,7 +260,7 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   if ((r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
   if (!om_daemon_update_account(userdata, obj, &settings, &error))
-    return set_bus_error(ret_error, error);
+    return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
 
@@ -293,7 +275,7 @@ method_remove_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   if ((r = read_id(m, &id, ret_error)) < 0 || (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
     return r;
   if (!om_daemon_remove_account(userdata, obj, &error))
-    return set_bus_error(ret_error, error);
+    return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
 
@@ -552,8 +534,12 @@ om_bus_service_complete_waiter(OmObject *obj, const GError *error)
   if (m == NULL)
     return;
   om_object_set_waiter(obj, NULL);
-  if (error != NULL)
-    r = sd_bus_reply_method_errorf(m, om_error_to_bus_name(error), "%s", error->message);
+  if (error != NULL) {
+    sd_bus_error bus_error = SD_BUS_ERROR_NULL;
+    om_bus_error_set_gerror(&bus_error, error);
+    r = sd_bus_reply_method_error(m, &bus_error);
+    sd_bus_error_free(&bus_error);
+  }
   else
     r = sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(obj));
   if (r < 0)

@@ -18,3 +18,29 @@ om_error_to_bus_name(const GError *error)
     return names[error->code];
   return names[OM_ERROR_FAILED];
 }
+
+static int
+set_valid(sd_bus_error *ret_error, const char *name, const char *message)
+{
+  g_autofree char *valid = g_utf8_make_valid(message, -1);
+
+  return sd_bus_error_set(ret_error, name, valid);
+}
+
+int
+om_bus_error_set(sd_bus_error *ret_error, const char *name, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list ap;
+
+  va_start(ap, format);
+  message = g_strdup_vprintf(format, ap);
+  va_end(ap);
+  return set_valid(ret_error, name, message);
+}
+
+int
+om_bus_error_set_gerror(sd_bus_error *ret_error, const GError *error)
+{
+  return set_valid(ret_error, om_error_to_bus_name(error), error->message);
+}

@@ -22,23 +22,23 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
     char type;
 
     if (++n > OM_SETTINGS_ENTRIES_MAX)
-      return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "LimitExceeded",
+      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "LimitExceeded",
                                "More than %d settings given", OM_SETTINGS_ENTRIES_MAX);
     r = sd_bus_message_read(m, "s", &name);
     if (r < 0)
       return r;
     if (!om_setting_lookup(name, &key))
-      return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
                                "Unknown setting '%.64s'", name);
     if (seen[key])
-      return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
                                "Setting %s given twice", name);
     seen[key] = TRUE;
     r = sd_bus_message_peek_type(m, &type, &contents);
     if (r < 0)
       return r;
     if (g_strcmp0(contents, om_setting_signature(key)) != 0)
-      return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
                                "Setting %s has type '%s', expected '%s'", name,
                                contents, om_setting_signature(key));
     r = sd_bus_message_enter_container(m, 'v', contents);
@@ -68,7 +68,7 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
     if (r < 0)
       return r;
     if (!om_account_settings_set(settings, key, &value, &error))
-      return sd_bus_error_set(ret_error, om_error_to_bus_name(error), error->message);
+      return om_bus_error_set_gerror(ret_error, error);
     r = sd_bus_message_exit_container(m);
     if (r < 0)
       return r;

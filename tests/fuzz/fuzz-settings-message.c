@@ -2,8 +2,8 @@
  * id and the entries (known and unknown names, right and wrong types, any values); a
  * real method call is built from them, sent over a socket pair between two sd-bus
  * connections, and read on the far side by the daemon's own reader. Checks: every
- * rejection is one of the daemon's named errors; accepted settings touch only the keys
- * given, and survive a keyfile round trip. */
+ * rejection is one of the daemon's named errors, with a message that can be sent;
+ * accepted settings touch only the keys given, and survive a keyfile round trip. */
 #include <sys/socket.h>
 
 #include "daemon.h"
@@ -208,6 +208,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                "rejected without a named error: %s (%s)", strerror(-r),
                error.name ? error.name : "no error set");
     FUZZ_CHECK(error.message != NULL && *error.message, "error without a message");
+    /* sd-bus cannot send an error whose message is not UTF-8: no answer at all. */
+    FUZZ_CHECK(g_utf8_validate(error.message, -1, NULL), "error message is not UTF-8");
     return 0;
   }
   FUZZ_CHECK(sd_bus_message_at_end(got, TRUE) > 0, "arguments left over");
