@@ -1,6 +1,7 @@
 #include "bus-service.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 #include "config.h"
 #include "errors.h"
@@ -408,13 +409,60 @@ om_bus_service_export(OmDaemon *d, sd_bus *bus)
 
 /* ---- emission ---- */
 
+/* When the session bus stops taking our messages, signals would pile up in sd-bus's
+ * queue (up to 384k messages). dbus-daemon does that when it still holds
+ * max_incoming_bytes of our messages for a subscriber that never reads (1 GB on a stock
+ * session bus, much less on a tight one): it stops reading from us until that subscriber
+ * reads or goes, and does not disconnect it. Past QUEUE_SOFT_MAX queued messages that
+ * have not moved for STALL_S seconds, signals are dropped and counted in the log.
+ * Replies are always queued, so every call is answered once the bus moves again. A
+ * healthy bus drains even the largest burst (every account changing at once) at once. */
+#define QUEUE_SOFT_MAX 4096
+#define STALL_S 10
+
+static struct {
+  uint64_t last_queued;
+  gint64 stalled_since;  /* 0: not stalled */
+  uint64_t dropped;
+} congestion;
+
+static gboolean
+may_emit(sd_bus *bus)
+{
+  uint64_t queued = 0;
+  gint64 now;
+
+  if (sd_bus_get_n_queued_write(bus, &queued) < 0 || queued < QUEUE_SOFT_MAX) {
+    if (congestion.dropped > 0)
+      g_message("The session bus takes messages again; %" PRIu64 " signals were dropped",
+                congestion.dropped);
+    congestion.dropped = 0;
+    congestion.stalled_since = 0;
+    return TRUE;
+  }
+  now = g_get_monotonic_time();
+  if (congestion.stalled_since == 0 || queued < congestion.last_queued)
+    congestion.stalled_since = now;
+  congestion.last_queued = queued;
+  if (now - congestion.stalled_since < STALL_S * G_USEC_PER_SEC)
+    return TRUE;
+  if (congestion.dropped++ == 0)
+    g_warning("The session bus has not taken our %" PRIu64 " queued messages for %d s; "
+              "dropping signals until it does", queued, STALL_S);
+  return FALSE;
+}
+
 void
 om_bus_service_emit_phase(sd_bus *bus, OmObject *obj, OmNotifyType type, OmState old_state,
                           OmState new_state)
 {
-  int r = sd_bus_emit_signal(bus, om_object_get_path(obj), OM_IFACE_OFFLINE, "StateChanged",
-                             "uuuu", (uint32_t)type, (uint32_t)OM_STATE_MASK,
-                             (uint32_t)old_state, (uint32_t)new_state);
+  int r;
+
+  if (!may_emit(bus))
+    return;
+  r = sd_bus_emit_signal(bus, om_object_get_path(obj), OM_IFACE_OFFLINE, "StateChanged",
+                         "uuuu", (uint32_t)type, (uint32_t)OM_STATE_MASK,
+                         (uint32_t)old_state, (uint32_t)new_state);
   if (r < 0)
     g_warning("Cannot emit StateChanged on %s: %s", om_object_get_path(obj), g_strerror(-r));
 }
@@ -424,7 +472,7 @@ emit_changed(sd_bus *bus, const char *path, const char *iface, const char **name
 {
   int r;
 
-  if (names[0] == NULL)
+  if (names[0] == NULL || !may_emit(bus))
     return;
   r = sd_bus_emit_properties_changed_strv(bus, path, iface, (char **)names);
   if (r < 0)
@@ -508,8 +556,11 @@ om_bus_service_emit_manager_properties(sd_bus *bus, OmManagerProps changed)
 void
 om_bus_service_emit_account_added(sd_bus *bus, OmObject *obj)
 {
-  int r = sd_bus_emit_object_added(bus, om_object_get_path(obj));
+  int r;
 
+  if (!may_emit(bus))
+    return;
+  r = sd_bus_emit_object_added(bus, om_object_get_path(obj));
   if (r < 0)
     g_warning("Cannot emit InterfacesAdded for %s: %s", om_object_get_path(obj),
               g_strerror(-r));
@@ -518,8 +569,11 @@ om_bus_service_emit_account_added(sd_bus *bus, OmObject *obj)
 void
 om_bus_service_emit_account_removed(sd_bus *bus, OmObject *obj)
 {
-  int r = sd_bus_emit_object_removed(bus, om_object_get_path(obj));
+  int r;
 
+  if (!may_emit(bus))
+    return;
+  r = sd_bus_emit_object_removed(bus, om_object_get_path(obj));
   if (r < 0)
     g_warning("Cannot emit InterfacesRemoved for %s: %s", om_object_get_path(obj),
               g_strerror(-r));

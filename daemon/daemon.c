@@ -1,8 +1,10 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 #include <systemd/sd-daemon.h>
@@ -12,6 +14,7 @@
 #include "bus-source.h"
 #include "config.h"
 #include "daemon-config.h"
+#include "durable-file.h"
 #include "errors.h"
 #include "network-monitor.h"
 #include "state-store.h"
@@ -21,6 +24,7 @@ struct OmDaemon {
   char *config_path;     /* offlinemgrd.conf */
   char *accounts_dir;
   char *state_path;      /* requested-state */
+  char *save_problem;    /* why changes cannot be saved, for the log and STATUS=; or NULL */
 
   GMainLoop *loop;
   int exit_status;
@@ -64,6 +68,11 @@ send_status(OmDaemon *d)
     status = g_strdup_printf("%u account%s, %u online; offline: %s", n, n == 1 ? "" : "s",
                              d->n_online,
                              om_reason_to_string(om_object_get_reason(d->global)));
+  if (d->save_problem != NULL) {
+    char *with_problem = g_strdup_printf("%s; cannot save: %s", status, d->save_problem);
+    g_free(status);
+    status = with_problem;
+  }
   if (g_strcmp0(status, d->status) == 0)
     return;
   g_free(d->status);
@@ -89,6 +98,66 @@ update_status(OmDaemon *d)
 {
   if (d->ready && d->status_id == 0)
     d->status_id = g_idle_add_full(G_PRIORITY_LOW, on_status_idle, d, NULL);
+}
+
+/* Why files cannot be written in @dir, or NULL: it must be a writable directory, or be
+ * missing with a writable directory as its nearest existing ancestor (the write creates
+ * it; nothing is created here). */
+static char *
+cannot_write_in(const char *dir)
+{
+  g_autofree char *path = g_strdup(dir);
+  struct stat st;
+
+  while (lstat(path, &st) < 0) {
+    char *parent;
+
+    if (errno != ENOENT)
+      return g_strdup_printf("%s: %s", path, g_strerror(errno));
+    parent = g_path_get_dirname(path);
+    if (g_str_equal(parent, path)) {
+      g_free(parent);
+      return g_strdup_printf("%s: %s", path, g_strerror(ENOENT));
+    }
+    g_free(path);
+    path = parent;
+  }
+  if (!S_ISDIR(st.st_mode) && stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+    return g_strdup_printf("%s: %s", path, g_strerror(ENOTDIR));
+  if (access(path, W_OK | X_OK) < 0)
+    return g_strdup_printf("%s: %s", path, g_strerror(errno));
+  return NULL;
+}
+
+/* Whether changes can be saved in the accounts and the state directory. Run at start,
+ * and after saves while there is a problem or when a save failed, so that the log and
+ * STATUS= say why changes cannot be saved, and stop saying it once they can. */
+static void
+check_saving(OmDaemon *d)
+{
+  g_autofree char *state_dir = g_path_get_dirname(d->state_path);
+  g_autofree char *problem = cannot_write_in(d->accounts_dir);
+
+  if (problem == NULL)
+    problem = cannot_write_in(state_dir);
+  if (g_strcmp0(problem, d->save_problem) == 0)
+    return;
+  if (problem != NULL)
+    g_warning("Changes cannot be saved: %s", problem);
+  else
+    g_message("Changes can be saved again");
+  g_free(d->save_problem);
+  d->save_problem = g_steal_pointer(&problem);
+  update_status(d);
+}
+
+/* After an attempt to save: re-checks when it failed, or when a problem was known. */
+static gboolean
+saved(OmDaemon *d, gboolean ok)
+{
+  if (!ok || d->save_problem != NULL)
+    check_saving(d);
+  return ok;
 }
 
 /* ---- object context callbacks ---- */
@@ -304,12 +373,13 @@ om_daemon_set_requested(OmDaemon *d, OmObject *obj, OmState requested, GError **
   if (om_object_get_requested(obj) == requested)
     return TRUE;
   if (!om_object_is_global(obj)) {
-    if (!om_state_store_set_account(d->state_store, om_object_get_id(obj), requested, error))
+    if (!saved(d, om_state_store_set_account(d->state_store, om_object_get_id(obj), requested,
+                                             error)))
       return FALSE;
     om_object_set_requested(obj, requested);
     return TRUE;
   }
-  if (!om_state_store_set_global(d->state_store, requested, error))
+  if (!saved(d, om_state_store_set_global(d->state_store, requested, error)))
     return FALSE;
   d->global_requested = requested;
   d->updating_all = TRUE;
@@ -344,7 +414,7 @@ om_daemon_add_account(OmDaemon *d, const char *id, const OmAccountSettings *sett
     return NULL;
   }
   if (!om_account_settings_check(settings, error) ||
-      !om_account_store_save(d->account_store, id, settings, error))
+      !saved(d, om_account_store_save(d->account_store, id, settings, error)))
     return NULL;
   obj = create_account(d, id, settings);
   update_status(d);
@@ -356,7 +426,7 @@ om_daemon_update_account(OmDaemon *d, OmObject *obj, const OmAccountSettings *se
                          GError **error)
 {
   if (!om_account_settings_check(settings, error) ||
-      !om_account_store_save(d->account_store, om_object_get_id(obj), settings, error))
+      !saved(d, om_account_store_save(d->account_store, om_object_get_id(obj), settings, error)))
     return FALSE;
   om_object_set_file_broken(obj, FALSE);
   om_object_set_settings(obj, settings);
@@ -369,7 +439,7 @@ om_daemon_remove_account(OmDaemon *d, OmObject *obj, GError **error)
   g_autofree char *id = g_strdup(om_object_get_id(obj));
   g_autoptr(GError) state_error = NULL;
 
-  if (!om_account_store_delete(d->account_store, id, error))
+  if (!saved(d, om_account_store_delete(d->account_store, id, error)))
     return FALSE;
   destroy_account(d, obj);
   /* The account is gone either way; a stale entry is cleaned up at the next start. */
@@ -506,6 +576,36 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
 }
 
 /* ---- start-up ---- */
+
+/* Sends what is queued, for at most FLUSH_TIMEOUT_S: sd_bus_flush() would wait forever for
+ * a bus that stopped reading from us (see bus-service.c), and then the daemon would not
+ * stop either. Messages that arrive meanwhile are still answered. */
+#define FLUSH_TIMEOUT_S 2
+
+static void
+flush_bounded(sd_bus *bus)
+{
+  gint64 deadline = g_get_monotonic_time() + FLUSH_TIMEOUT_S * G_USEC_PER_SEC;
+
+  for (;;) {
+    uint64_t queued = 0;
+    gint64 now = g_get_monotonic_time();
+    int r;
+
+    if (sd_bus_get_n_queued_write(bus, &queued) < 0 || queued == 0)
+      return;
+    if (now >= deadline) {
+      g_warning("Exiting with %" PRIu64 " messages unsent: the session bus does not take them",
+                queued);
+      return;
+    }
+    r = sd_bus_process(bus, NULL);
+    if (r < 0)
+      return;
+    if (r == 0)
+      sd_bus_wait(bus, (uint64_t)(deadline - now));
+  }
+}
 
 static void
 quit(OmDaemon *d, int status)
@@ -682,10 +782,14 @@ om_daemon_run(OmDaemon *d)
     .changed = on_network_changed,
   };
   g_autoptr(GError) error = NULL;
+  g_autofree char *state_dir = g_path_get_dirname(d->state_path);
   uint64_t watchdog_usec;
   int r;
 
   load_config(d);
+  om_durable_remove_leftovers(d->accounts_dir);
+  om_durable_remove_leftovers(state_dir);
+  check_saving(d);
   if (!om_state_store_load(d->state_store, &error)) {
     g_warning("Cannot read the requested modes, starting with everything online: %s",
               error->message);
@@ -715,7 +819,7 @@ om_daemon_run(OmDaemon *d)
 
   sd_notify(0, "STOPPING=1");
   /* Every acknowledged change is already on disk; only pending messages remain. */
-  sd_bus_flush(d->bus);
+  flush_bounded(d->bus);
   return d->exit_status;
 }
 
@@ -760,6 +864,7 @@ om_daemon_free(OmDaemon *d)
   om_network_snapshot_clear(&d->net);
   g_main_loop_unref(d->loop);
   g_free(d->status);
+  g_free(d->save_problem);
   g_free(d->config_path);
   g_free(d->accounts_dir);
   g_free(d->state_path);

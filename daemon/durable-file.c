@@ -48,16 +48,32 @@ write_all(int fd, const char *data, gsize len)
   return TRUE;
 }
 
+/* Creates @dir and missing parents (mode 0700), each synced into its parent, so that a
+ * file acknowledged in a new directory does not vanish with the directory. */
+static gboolean
+make_directory(const char *dir, GError **error)
+{
+  g_autofree char *parent = NULL;
+
+  if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  parent = g_path_get_dirname(dir);
+  if (!g_str_equal(parent, dir) && !make_directory(parent, error))
+    return FALSE;
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return set_errno_error(error, errno, "Cannot create directory", dir);
+  return sync_directory(parent, error);
+}
+
 gboolean
 om_durable_write(const char *path, const char *data, gsize len, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname(path);
-  /* '#' never occurs in an account id, so a temporary file never looks like an account. */
-  g_autofree char *tmp = g_build_filename(dir, ".#offlinemgr-XXXXXX", NULL);
+  g_autofree char *tmp = g_build_filename(dir, OM_DURABLE_TMP_PREFIX "XXXXXX", NULL);
   int fd;
 
-  if (g_mkdir_with_parents(dir, 0700) < 0)
-    return set_errno_error(error, errno, "Cannot create directory", dir);
+  if (!make_directory(dir, error))
+    return FALSE;
   fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     return set_errno_error(error, errno, "Cannot create a file in", dir);
@@ -154,4 +170,23 @@ om_read_regular_file(const char *path, gsize max, char **contents, gsize *length
   if (length != NULL)
     *length = got;
   return TRUE;
+}
+
+void
+om_durable_remove_leftovers(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *path = NULL;
+
+    if (!g_str_has_prefix(name, OM_DURABLE_TMP_PREFIX))
+      continue;
+    path = g_build_filename(dir, name, NULL);
+    if (unlink(path) == 0)
+      g_message("Removed %s, left by a write that was interrupted", path);
+  }
 }

@@ -7,8 +7,16 @@
 
 #include <glib.h>
 
-/* Replaces @path with @data. Creates missing parent directories (mode 0700). */
+/* The temporary files of writes under way. '#' never occurs in an account id, so a
+ * temporary file never looks like an account. */
+#define OM_DURABLE_TMP_PREFIX ".#offlinemgr-"
+
+/* Replaces @path with @data. Creates missing parent directories (mode 0700), durably. */
 gboolean om_durable_write(const char *path, const char *data, gsize len, GError **error);
+
+/* Removes the temporary files that writes killed half-way left in @dir (at start-up,
+ * before anything writes there). */
+void om_durable_remove_leftovers(const char *dir);
 
 /* Removes @path and syncs its directory; a missing file is not an error. */
 gboolean om_durable_unlink(const char *path, GError **error);

@@ -13,6 +13,15 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
   r = sd_bus_message_enter_container(m, 'a', "{sv}");
   if (r < 0)
     return r;
+  /* Count first, so that an oversized dict is LimitExceeded whatever its entries hold
+   * (otherwise its first duplicate or unknown name would be reported instead). */
+  while ((r = sd_bus_message_skip(m, "{sv}")) > 0)
+    if (++n > OM_SETTINGS_ENTRIES_MAX)
+      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "LimitExceeded",
+                              "More than %d settings given", OM_SETTINGS_ENTRIES_MAX);
+  if (r < 0 || (r = sd_bus_message_rewind(m, FALSE)) < 0)
+    return r;
+
   while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
     const char *name, *contents;
     OmSettingKey key;
@@ -21,26 +30,23 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
     g_autoptr(GError) error = NULL;
     char type;
 
-    if (++n > OM_SETTINGS_ENTRIES_MAX)
-      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "LimitExceeded",
-                               "More than %d settings given", OM_SETTINGS_ENTRIES_MAX);
     r = sd_bus_message_read(m, "s", &name);
     if (r < 0)
       return r;
     if (!om_setting_lookup(name, &key))
       return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
-                               "Unknown setting '%.64s'", name);
+                              "Unknown setting '%.64s'", name);
     if (seen[key])
       return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
-                               "Setting %s given twice", name);
+                              "Setting %s given twice", name);
     seen[key] = TRUE;
     r = sd_bus_message_peek_type(m, &type, &contents);
     if (r < 0)
       return r;
     if (g_strcmp0(contents, om_setting_signature(key)) != 0)
       return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
-                               "Setting %s has type '%s', expected '%s'", name,
-                               contents, om_setting_signature(key));
+                              "Setting %s has type '%s', expected '%s'", name,
+                              contents, om_setting_signature(key));
     r = sd_bus_message_enter_container(m, 'v', contents);
     if (r < 0)
       return r;
