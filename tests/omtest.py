@@ -227,9 +227,9 @@ class DaemonTestCase(dbusmock.DBusTestCase):
         self.recorder = Recorder(self.session)
 
     def tearDown(self):
+        exit_problem = None
         if self.daemon is not None and self.daemon.poll() is None:
-            self.daemon.kill()
-            self.daemon.wait()
+            exit_problem = self._terminate_daemon()
         self.recorder.close()
         if self.notify is not None:
             self.notify.close()
@@ -237,6 +237,25 @@ class DaemonTestCase(dbusmock.DBusTestCase):
             sys.stderr.write('--- offlinemgrd log ---\n%s\n' % self.daemon_log())
         shutil.rmtree(self.tmp, ignore_errors=True)
         super().tearDown()
+        if exit_problem is not None:
+            self.fail(exit_problem)
+
+    def _terminate_daemon(self):
+        """Stops a daemon the test left running the way systemd does, and says what went
+        wrong if it did not exit cleanly: under valgrind and the sanitizers, that is where
+        leaks and memory errors found at exit show."""
+        self.daemon.terminate()
+        try:
+            status = self.daemon.wait(10 * TIMEOUT_SCALE)
+        except subprocess.TimeoutExpired:
+            self.daemon.kill()
+            self.daemon.wait()
+            return 'offlinemgrd did not exit within %gs of SIGTERM:\n%s' % (
+                10 * TIMEOUT_SCALE, self.daemon_log())
+        if status != 0:
+            return 'offlinemgrd exited with status %d on SIGTERM:\n%s' % (status,
+                                                                        self.daemon_log())
+        return None
 
     def _failed(self):
         """Whether this test has failed so far (Python 3.11 reports failures at once;
