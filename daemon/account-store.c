@@ -177,6 +177,7 @@ om_account_store_save(OmAccountStore *store, const char *id,
                   local_error->message);
       return FALSE;
     }
+    g_clear_error(&local_error);
     keyfile = g_key_file_new();
   }
   om_account_settings_to_keyfile(settings, keyfile);
