@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -88,29 +89,36 @@ def unwrap(value):
 class NotifySocket:
     """A NOTIFY_SOCKET like systemd's: collects the daemon's sd_notify() messages.
 
-    It is drained whenever the main loop runs: a datagram socket holds only
-    net.unix.max_dgram_qlen messages (10 by default; systemd raises it to 512), and
-    sd_notify() blocks the daemon when the queue is full."""
+    A thread reads it all the time, as systemd does: an AF_UNIX datagram socket queues
+    only net.unix.max_dgram_qlen messages (10 by default; systemd raises it to 512), and
+    past that the daemon's sd_notify() blocks, whatever the test is doing meanwhile (a
+    blocking call, say, which does not run the main loop)."""
 
     def __init__(self, path):
         self.path = path
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK)
         self.sock.bind(path)
         self.messages = []
-        self.watch = GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, self.sock.fileno(),
-                                           GLib.IOCondition.IN, self._on_readable)
+        self.lock = threading.Lock()
+        self.closed = False
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
 
-    def _on_readable(self, fd, condition):
-        self.poll()
-        return GLib.SOURCE_CONTINUE
+    def _read(self):
+        while not self.closed:
+            if select.select([self.sock], [], [], 0.1)[0]:
+                self.poll()
 
     def poll(self):
-        while True:
-            try:
-                data = self.sock.recv(4096)
-            except BlockingIOError:
-                return
-            self.messages.extend(data.decode(errors='replace').split('\n'))
+        """Takes in what has arrived (seen() and last() do, so they see everything sent
+        before they were called)."""
+        with self.lock:
+            while True:
+                try:
+                    data = self.sock.recv(4096)
+                except OSError:
+                    return
+                self.messages.extend(data.decode(errors='replace').split('\n'))
 
     def seen(self, line):
         self.poll()
@@ -125,7 +133,8 @@ class NotifySocket:
         return None
 
     def close(self):
-        GLib.source_remove(self.watch)
+        self.closed = True
+        self.thread.join()
         self.sock.close()
 
 
