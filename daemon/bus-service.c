@@ -417,8 +417,8 @@ om_bus_service_export(OmDaemon *d, sd_bus *bus)
  * have not moved for STALL_S seconds, signals are dropped and counted in the log.
  * Replies are always queued, so every call is answered once the bus moves again. A
  * healthy bus drains even the largest burst (every account changing at once) at once. */
-#define QUEUE_SOFT_MAX 4096
-#define STALL_S 10
+#define QUEUE_SOFT_MAX 1024
+#define STALL_S 5
 
 static struct {
   uint64_t last_queued;

@@ -34,6 +34,20 @@ def parse_keyfile(path):
     return kf
 
 
+def stored_request(path, account_id=None):
+    """The requested mode stored in the requested-state file for an account (or, with
+    None, the global object): OFFLINE (1) or ONLINE (2, also when nothing is stored)."""
+    if not os.path.exists(path):
+        return 2
+    kf = parse_keyfile(path)
+    group, key = ('Accounts', account_id) if account_id else ('Global', 'RequestedState')
+    try:
+        value = kf.get_string(group, key)
+    except GLib.Error:
+        return 2
+    return 1 if value == 'offline' else 2
+
+
 def session_bus_config(path, limits=None):
     """Writes a session bus configuration with the limits of a stock session bus
     (/usr/share/dbus-1/session.conf), changed by `limits`, and returns its path.

@@ -27,14 +27,14 @@ class AccountFileTest(DaemonTestCase):
                 return ('file', stat.S_IMODE(st.st_mode), f.read())
         return (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode))
 
-    def assert_refused(self, account_id, why, prefix=()):
+    def assert_refused(self, account_id, why, wrapper=()):
         """Starts the daemon with `good` and the file of account_id prepared by the
         caller; checks that the file is reported (why), not loaded, and left alone, and
         that AddAccount of that id does not replace it."""
         self.write_account('good', GOOD)
         path = self.account_file(account_id)
         before = self.snapshot(path)
-        self.start_daemon(wrapper=prefix)
+        self.start_daemon(wrapper=wrapper)
         self.assertEqual(self.notify.last('STATUS='), '1 account, 1 online')
         self.assertEqual(self.get(account_path('good'), IFACE_ACCOUNT, 'DisplayName'), 'Good')
         self.assert_error('NotFound', ROOT_PATH, IFACE_MANAGER, 'GetAccount', account_id)
