@@ -559,17 +559,22 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
 
   om_network_snapshot_clear(&d->net);
   om_network_snapshot_copy(&d->net, latest);
-  if (changed != 0 && d->exported)
-    om_bus_service_emit_manager_properties(d->bus, changed);
   if (change & OM_NETWORK_CHANGE_SUSPEND)
     cause = d->net.suspended ? OM_CAUSE_SUSPEND : OM_CAUSE_RESUME;
 
+  /* The accounts' transitions go out first: they are what mail applications act on, and
+   * every message sent before an account's DONE delays it (the bus routes them in
+   * order). The global object and the Manager's network properties, which are
+   * informational for most clients, follow. All state is updated before any message is
+   * read, so a client that queries on DONE sees the whole new picture. */
   d->updating_all = TRUE;
-  om_object_update(d->global, cause);
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, cause);
+  om_object_update(d->global, cause);
   d->updating_all = FALSE;
+  if (changed != 0 && d->exported)
+    om_bus_service_emit_manager_properties(d->bus, changed);
   update_status(d);
   if (cause == OM_CAUSE_SUSPEND)
     allow_sleep_after_notifications(d);
