@@ -50,7 +50,6 @@ struct OmDaemon {
   OmObject *global;
   GHashTable *accounts;   /* id → OmObject*, owned */
   guint n_online;         /* accounts ONLINE */
-  gboolean updating_all;  /* every object is being updated; STATUS= is sent once, after */
 };
 
 /* ---- status ---- */
@@ -205,13 +204,8 @@ on_emit_properties(OmObject *obj, OmObjectProps changed, gpointer user_data)
 static void
 on_transition_done(OmObject *obj, gpointer user_data)
 {
-  OmDaemon *d = user_data;
-
   om_bus_service_complete_waiter(obj, NULL);
-  /* A status (and an sd_notify() system call) per transition would be thousands of them
-   * when the network changes; the batch sends one when it is over. */
-  if (!d->updating_all)
-    update_status(d);
+  update_status(user_data);
 }
 
 /* ---- accounts ---- */
@@ -382,12 +376,10 @@ om_daemon_set_requested(OmDaemon *d, OmObject *obj, OmState requested, GError **
   if (!saved(d, om_state_store_set_global(d->state_store, requested, error)))
     return FALSE;
   d->global_requested = requested;
-  d->updating_all = TRUE;
   om_object_set_requested(obj, requested);
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, OM_CAUSE_USER);
-  d->updating_all = FALSE;
   update_status(d);
   return TRUE;
 }
@@ -567,12 +559,10 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
    * order). The global object and the Manager's network properties, which are
    * informational for most clients, follow. All state is updated before any message is
    * read, so a client that queries on DONE sees the whole new picture. */
-  d->updating_all = TRUE;
   g_hash_table_iter_init(&iter, d->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
     om_object_update(value, cause);
   om_object_update(d->global, cause);
-  d->updating_all = FALSE;
   if (changed != 0 && d->exported)
     om_bus_service_emit_manager_properties(d->bus, changed);
   update_status(d);
