@@ -13,7 +13,7 @@ from nettest import (AC_ACTIVATED, AC_ACTIVATING, MOCK_IFACE, NM_CONNECTIVITY_FU
                      NM_METERED_GUESS_NO, NM_METERED_GUESS_YES, NM_METERED_YES, NM_NAME,
                      NM_PATH, NM_STATE_CONNECTED_GLOBAL, NM_STATE_CONNECTED_SITE,
                      NM_STATE_DISCONNECTED, NetworkTestCase, kernel_has_default_route)
-from omtest import IFACE_MANAGER, ROOT_PATH, account_path, main
+from omtest import IFACE_MANAGER, ROOT_PATH, TIMEOUT_SCALE, account_path, main
 
 
 class NetworkManagerTest(NetworkTestCase):
@@ -149,7 +149,7 @@ class NetworkManagerTest(NetworkTestCase):
     def test_half_started_networkmanager_is_asked_again(self):
         # The name comes before the objects: the first calls fail.
         self.start_standin('networkmanager', {'State': NM_STATE_DISCONNECTED},
-                           name_first_ms=400)
+                           name_first_ms=int(400 * TIMEOUT_SCALE))
         self.start_daemon()
         self.wait_manager('NetworkBackend', 'networkmanager')
         self.assertEqual(self.manager('NetworkState'), NM_STATE_DISCONNECTED)
