@@ -45,8 +45,9 @@ class FloodTest(DaemonTestCase):
         self.assertEqual(box.get('r'), 3)
         self.assertEqual(sorted(replies), sorted(account_path('acct%05d' % i)
                                                  for i in range(self.N)))
-        self.assertEqual(self.notify.last('STATUS='), '%d accounts, %d online' % (self.N,
-                                                                                self.N))
+        # STATUS= follows a batch of changes, after the replies.
+        status = '%d accounts, %d online' % (self.N, self.N)
+        self.wait_until(lambda: self.notify.last('STATUS=') == status, 30, status)
         files = sorted(os.listdir(self.accounts_dir))
         self.assertEqual(files, ['acct%05d.conf' % i for i in range(self.N)])
         for i in (0, 4711, self.N - 1):

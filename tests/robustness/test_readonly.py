@@ -62,7 +62,9 @@ class ReadOnlyTest(DaemonTestCase):
         # Fixed: the next save works, and the daemon stops complaining.
         os.chmod(self.accounts_dir, 0o755)
         self.add_account('new')
-        self.assertEqual(self.notify.last('STATUS='), '2 accounts, 2 online')
+        # STATUS= follows a batch of changes, after the reply.
+        self.wait_until(lambda: self.notify.last('STATUS=') == '2 accounts, 2 online', 10,
+                        'STATUS= without the problem')
         self.assertIn('Changes can be saved again', self.daemon_log())
 
     def test_config_directory_that_cannot_be_created(self):
