@@ -592,6 +592,8 @@ class TestMemcheck(CliTestCase):
     def test_no_memory_errors_or_leaks(self):
         if shutil.which('valgrind') is None:
             self.skipTest('valgrind is not installed')
+        if os.environ.get('OM_SANITIZED'):
+            self.skipTest('valgrind cannot run a sanitizer-instrumented offlinemgrctl')
         self.start()
         self.add_accounts()
         for args in (['--json', 'status'], ['status', 'work'], ['set', 'home', 'offline'],
@@ -638,6 +640,9 @@ class TestReadmeExample(CliTestCase):
     tree (through the uninstalled pkg-config file) and does what the README says."""
 
     def test_readme_c_example(self):
+        if os.environ.get('OM_SANITIZED'):
+            self.skipTest('a program built without the sanitizer cannot load the '
+                          'sanitizer-instrumented library')
         for tool in ('cc', 'pkg-config'):
             if shutil.which(tool) is None:
                 self.skipTest(tool + ' is not installed')
