@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "account-store.h"
-#include "fuzz-check.h"
+#include "fuzz-settings.h"
 #include "fuzz-input.h"
 
 #define ID "fuzz"

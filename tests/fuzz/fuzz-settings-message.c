@@ -8,7 +8,7 @@
 
 #include "daemon.h"
 #include "errors.h"
-#include "fuzz-check.h"
+#include "fuzz-settings.h"
 #include "fuzz-input.h"
 #include "settings-message.h"
 
