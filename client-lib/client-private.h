@@ -3,6 +3,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -94,7 +95,9 @@ struct OmClient {
   int timeout_ms;
   int epoll_fd;                /* what om_client_get_fd() returns */
   int wake_fd;                 /* eventfd: the client has work that the socket won't show */
+  atomic_bool wake_posted;     /* wake_fd has been written and not yet drained */
   int socket_fd;
+  uint32_t socket_events;      /* the socket's events in epoll_fd (dispatch role only) */
 
   /* Serialises match-rule changes (blocking calls); never held while callbacks run and
    * never taken while `lock` is held. */

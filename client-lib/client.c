@@ -25,35 +25,47 @@
 /* The client whose callbacks this thread is delivering, if any. */
 static __thread OmClient *tls_dispatching;
 
+/* Makes the client's fd readable. Only the first wake after a drain writes: the
+ * dispatch that drains it does all the work posted before. */
 static void
 wake(OmClient *c)
 {
   uint64_t one = 1;
   ssize_t r;
 
+  if (atomic_exchange(&c->wake_posted, true))
+    return;
   do
     r = write(c->wake_fd, &one, sizeof one);
   while (r < 0 && errno == EINTR);
 }
 
+/* Read first, then clear: a wake that lands in between finds the flag still set and
+ * writes nothing, and its work is done by the dispatch that called this. (Clearing first
+ * could leave the flag set over an empty eventfd, and every later wake would be lost.) */
 static void
 drain_wake(OmClient *c)
 {
   uint64_t value;
   ssize_t r;
 
+  if (!atomic_load(&c->wake_posted))
+    return;
   do
     r = read(c->wake_fd, &value, sizeof value);
   while (r < 0 && errno == EINTR);
+  atomic_store(&c->wake_posted, false);
 }
 
 /* libdbus calls this, possibly with its lock held and from any thread, when messages
  * wait in its incoming queue: e.g. signals that a blocking call in another thread read
- * from the socket, which poll() on the socket would never show. */
+ * from the socket, which poll() on the socket would never show. The thread dispatching
+ * this client needs no wake: run_dispatch() dispatches until the queue is empty and
+ * wakes for whatever is left at the end. */
 static void
 on_dispatch_status(DBusConnection *conn, DBusDispatchStatus status, void *data)
 {
-  if (status == DBUS_DISPATCH_DATA_REMAINS)
+  if (status == DBUS_DISPATCH_DATA_REMAINS && tls_dispatching != data)
     wake(data);
 }
 
@@ -502,11 +514,15 @@ run_dispatch(OmClient *c, const OmWaiter *until)
     wake(c);
   if (disconnected)
     return OM_E_NO_BUS;
-  /* Wait for the socket to take more only while something is queued for it. */
+  /* Wait for the socket to take more only while something is queued for it; change the
+   * registration only when that changes, as a system call per dispatch is measurable. */
   ev.data.fd = c->socket_fd;
   if (dbus_connection_has_messages_to_send(c->conn))
     ev.events |= EPOLLOUT;
-  epoll_ctl(c->epoll_fd, EPOLL_CTL_MOD, c->socket_fd, &ev);
+  if (ev.events != c->socket_events) {
+    epoll_ctl(c->epoll_fd, EPOLL_CTL_MOD, c->socket_fd, &ev);
+    c->socket_events = ev.events;
+  }
   return count;
 }
 
@@ -647,6 +663,8 @@ client_new(DBusConnection *conn, OmError *error)
     om_client_unref(c);
     return NULL;
   }
+  c->socket_events = EPOLLIN;
+  atomic_init(&c->wake_posted, false);
   dbus_connection_set_dispatch_status_function(conn, on_dispatch_status, c, NULL);
   if (dbus_connection_get_dispatch_status(conn) == DBUS_DISPATCH_DATA_REMAINS)
     wake(c);
