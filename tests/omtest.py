@@ -9,6 +9,8 @@ Waits are bounded and wait for a condition (a signal, a property, a notify messa
 nothing here sleeps to synchronise.
 """
 
+import atexit
+import ctypes
 import os
 import select
 import shutil
@@ -50,6 +52,29 @@ BUILD_ROOT = os.environ.get('OM_BUILD_ROOT', '')
 
 # Waits are bounded by this much, scaled up under valgrind and sanitizers.
 TIMEOUT_SCALE = float(os.environ.get('OM_TIMEOUT_SCALE', '1'))
+
+
+def _remove_dbusmock_datadir():
+    datadir = dbusmock.DBusTestCase._DBusTestCase__datadir
+    if datadir:
+        shutil.rmtree(datadir, ignore_errors=True)
+        dbusmock.DBusTestCase._DBusTestCase__datadir = None
+
+
+def _exit_on_sigterm(signum, frame):
+    """meson ends a test that ran out of time with SIGTERM: exit normally instead, so that
+    the atexit clean-up below runs (the buses die with the process group anyway)."""
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _exit_on_sigterm)
+atexit.register(_remove_dbusmock_datadir)
+
+
+def _die_with_parent():
+    """In a child between fork and exec: SIGTERM when the parent dies (prctl
+    PR_SET_PDEATHSIG), however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 def account_path(account_id):
@@ -203,6 +228,66 @@ class DaemonTestCase(dbusmock.DBusTestCase):
         cls.session = cls.get_dbus(system_bus=False)
         cls.system = cls.get_dbus(system_bus=True)
 
+    # Bus daemons started by start_dbus(), by pid, to be reaped when stopped.
+    _bus_processes = {}
+
+    @classmethod
+    def start_dbus(cls, conf=None):
+        """Starts a bus daemon that cannot outlive the test process: unlike dbusmock's
+        (which forks it into a session of its own), it stays in the test's process group,
+        which meson kills on a timeout, and gets SIGTERM if the test process dies any
+        other way. Returns (pid, address), as dbusmock's does."""
+        argv = ['dbus-daemon', '--nofork', '--print-address=1']
+        argv.append('--config-file=%s' % conf if conf else '--session')
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True,
+                                preexec_fn=_die_with_parent)
+        address = proc.stdout.readline().strip()
+        proc.stdout.close()
+        if not address:
+            proc.wait()
+            raise RuntimeError('dbus-daemon did not start (exit status %s)' % proc.returncode)
+        DaemonTestCase._bus_processes[proc.pid] = proc
+        return proc.pid, address
+
+    @classmethod
+    def _start_private_bus(cls, bus_type):
+        """dbusmock's private bus configuration, started with start_dbus() above."""
+        services = cls.get_services_dir(system_bus=bus_type == 'system')
+        conf = os.path.join(os.path.dirname(services), 'omtest_%s.conf' % bus_type)
+        with open(conf, 'w') as f:
+            f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>%s</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <servicedir>%s</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+''' % (bus_type, services))
+        pid, address = cls.start_dbus(conf=conf)
+        os.environ['DBUS_%s_BUS_ADDRESS' % bus_type.upper()] = address
+        setattr(cls, '%s_bus_pid' % bus_type, pid)
+
+    @classmethod
+    def start_session_bus(cls):
+        cls._start_private_bus('session')
+
+    @classmethod
+    def start_system_bus(cls):
+        cls._start_private_bus('system')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        # dbusmock records its data directory on DBusTestCase but clears and tests the
+        # attribute of the subclass, so it never removes it.
+        _remove_dbusmock_datadir()
+
     @classmethod
     def stop_dbus(cls, pid):
         """Stops a bus daemon and waits for it to exit (a pidfd becomes readable), bounded.
@@ -222,6 +307,9 @@ class DaemonTestCase(dbusmock.DBusTestCase):
             pass
         finally:
             os.close(fd)
+            proc = DaemonTestCase._bus_processes.pop(pid, None)
+            if proc is not None:
+                proc.wait()
 
     def setUp(self):
         super().setUp()
