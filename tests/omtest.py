@@ -71,6 +71,25 @@ signal.signal(signal.SIGTERM, _exit_on_sigterm)
 atexit.register(_remove_dbusmock_datadir)
 
 
+def bus_config(bus_type, listen='unix:tmpdir=/tmp', servicedir=None, extra=''):
+    """A dbus-daemon configuration for a test bus: anyone may own any name, send to
+    anyone and eavesdrop. @extra: more elements (e.g. <limit>s) inside <busconfig>."""
+    return '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>%s</type>
+  <keep_umask/>
+  <listen>%s</listen>
+%s  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+%s</busconfig>
+''' % (bus_type, listen, '  <servicedir>%s</servicedir>\n' % servicedir if servicedir else '',
+       extra)
+
+
 def _die_with_parent():
     """In a child between fork and exec: SIGTERM when the parent dies (prctl
     PR_SET_PDEATHSIG), however it dies."""
@@ -251,24 +270,11 @@ class DaemonTestCase(dbusmock.DBusTestCase):
 
     @classmethod
     def _start_private_bus(cls, bus_type):
-        """dbusmock's private bus configuration, started with start_dbus() above."""
+        """A private bus as dbusmock configures it, started with start_dbus() above."""
         services = cls.get_services_dir(system_bus=bus_type == 'system')
         conf = os.path.join(os.path.dirname(services), 'omtest_%s.conf' % bus_type)
         with open(conf, 'w') as f:
-            f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>%s</type>
-  <keep_umask/>
-  <listen>unix:tmpdir=/tmp</listen>
-  <servicedir>%s</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-''' % (bus_type, services))
+            f.write(bus_config(bus_type, servicedir=services))
         pid, address = cls.start_dbus(conf=conf)
         os.environ['DBUS_%s_BUS_ADDRESS' % bus_type.upper()] = address
         setattr(cls, '%s_bus_pid' % bus_type, pid)

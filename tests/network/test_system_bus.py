@@ -9,21 +9,7 @@ import subprocess
 import dbus
 
 from nettest import NM_STATE_CONNECTED_GLOBAL, NetworkTestCase
-from omtest import main
-
-BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=%s</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-'''
-
+from omtest import bus_config, main
 
 class SystemBusTest(NetworkTestCase):
     """A system bus of the test's own at a fixed path, so it can be restarted there."""
@@ -34,7 +20,7 @@ class SystemBusTest(NetworkTestCase):
         self.address = 'unix:path=' + self.socket_path
         self.config = os.path.join(self.tmp, 'system-bus.conf')
         with open(self.config, 'w') as f:
-            f.write(BUS_CONFIG % self.socket_path)
+            f.write(bus_config('system', listen='unix:path=' + self.socket_path))
         self.bus_proc = None
         self.saved_address = os.environ['DBUS_SYSTEM_BUS_ADDRESS']
         # Stand-ins started from here use this bus.

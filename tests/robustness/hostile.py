@@ -4,6 +4,8 @@ import os
 
 from gi.repository import GLib
 
+from omtest import bus_config
+
 # The limits of daemon/account-settings.h.
 ACCOUNT_ID_MAX = 64
 DISPLAY_NAME_MAX = 256
@@ -64,20 +66,7 @@ def session_bus_config(path, limits=None):
     values.update(limits or {})
     limit_lines = '\n'.join('  <limit name="%s">%d</limit>' % kv for kv in values.items())
     with open(path, 'w') as f:
-        f.write('''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <keep_umask/>
-  <listen>unix:tmpdir=/tmp</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-%s
-</busconfig>
-''' % limit_lines)
+        f.write(bus_config('session', extra=limit_lines + '\n'))
     return path
 
 
