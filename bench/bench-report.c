@@ -76,3 +76,22 @@ bench_report_bind(const char *path)
   }
   return fd;
 }
+
+int
+bench_commands_read(BenchCommands *c, int fd)
+{
+  char ch;
+  ssize_t n;
+
+  while ((n = read(fd, &ch, 1)) == 1) {
+    if (ch == '\n') {
+      c->line[c->line_len] = '\0';
+      memcpy(c->command, c->line, c->line_len + 1);
+      c->line_len = 0;
+      return 1;
+    }
+    if (c->line_len < sizeof(c->line) - 1)
+      c->line[c->line_len++] = ch;
+  }
+  return n == 0 ? -1 : 0;
+}

@@ -33,9 +33,7 @@ typedef struct {
   unsigned reported;      /* clients that reported expected_seq */
   unsigned bad;           /* reports for another transition or state */
   uint64_t first_ns, last_ns;
-  char line[256];
-  size_t line_len;
-  char command[256];
+  BenchCommands commands;
 } Driver;
 
 static int
@@ -62,20 +60,8 @@ static int
 on_stdin(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
   Driver *d = userdata;
-  char c;
-  ssize_t n;
 
-  while ((n = read(fd, &c, 1)) == 1) {
-    if (c == '\n') {
-      d->line[d->line_len] = '\0';
-      memcpy(d->command, d->line, d->line_len + 1);
-      d->line_len = 0;
-      return 0;
-    }
-    if (d->line_len < sizeof(d->line) - 1)
-      d->line[d->line_len++] = c;
-  }
-  if (n == 0)
+  if (bench_commands_read(&d->commands, fd) < 0)
     return sd_event_exit(d->event, 1);
   return 0;
 }
@@ -179,14 +165,14 @@ main(int argc, char **argv)
   for (;;) {
     unsigned clients, transitions, warmup, gap_ms;
 
-    d.command[0] = '\0';
-    while (d.command[0] == '\0')
+    d.commands.command[0] = '\0';
+    while (d.commands.command[0] == '\0')
       if (run_once(&d, UINT64_MAX) < 0)
         return 1;
-    if (strcmp(d.command, "quit") == 0)
+    if (strcmp(d.commands.command, "quit") == 0)
       break;
-    if (sscanf(d.command, "run %u %u %u %u", &clients, &transitions, &warmup, &gap_ms) != 4) {
-      fprintf(stderr, "fanout-driver: unknown command '%s'\n", d.command);
+    if (sscanf(d.commands.command, "run %u %u %u %u", &clients, &transitions, &warmup, &gap_ms) != 4) {
+      fprintf(stderr, "fanout-driver: unknown command '%s'\n", d.commands.command);
       return 1;
     }
     if ((r = measure(&d, out, clients, transitions, warmup, gap_ms)) < 0) {

@@ -68,9 +68,7 @@ typedef struct {
   sd_event *event;
   Target targets[4];
   size_t n_targets;
-  char line[256];
-  size_t line_len;
-  char command[256];  /* the last complete line from stdin, or "" */
+  BenchCommands commands;
 } Driver;
 
 static void
@@ -134,21 +132,8 @@ static int
 on_stdin(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 {
   Driver *d = userdata;
-  char c;
-  ssize_t n;
 
-  /* Byte by byte: commands are rare and short, and nothing past a line may be lost. */
-  while ((n = read(fd, &c, 1)) == 1) {
-    if (c == '\n') {
-      d->line[d->line_len] = '\0';
-      memcpy(d->command, d->line, d->line_len + 1);
-      d->line_len = 0;
-      return 0;
-    }
-    if (d->line_len < sizeof(d->line) - 1)
-      d->line[d->line_len++] = c;
-  }
-  if (n == 0) {
+  if (bench_commands_read(&d->commands, fd) < 0) {
     fprintf(stderr, "latency-driver: stdin closed\n");
     return sd_event_exit(d->event, 1);
   }
@@ -159,8 +144,8 @@ on_stdin(sd_event_source *source, int fd, uint32_t revents, void *userdata)
 static int
 wait_command(Driver *d, const char *command)
 {
-  d->command[0] = '\0';
-  while (strcmp(d->command, command) != 0) {
+  d->commands.command[0] = '\0';
+  while (strcmp(d->commands.command, command) != 0) {
     int r = sd_event_run(d->event, UINT64_MAX);
     if (r < 0)
       return r;
