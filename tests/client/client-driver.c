@@ -18,6 +18,8 @@
 
 #include <offlinemgr/offlinemgr.h>
 
+#include "driver-words.h"
+
 #define MAX_HANDLES 16
 #define MAX_HOOKS 16
 
@@ -97,23 +99,6 @@ static void
 on_destroy(void *data)
 {
   say("destroyed %lu", (unsigned long)(uintptr_t)data);
-}
-
-static char *
-next_word(char **rest)
-{
-  char *word;
-
-  while (**rest == ' ')
-    (*rest)++;
-  if (**rest == '\0')
-    return NULL;
-  word = *rest;
-  while (**rest != '\0' && **rest != ' ')
-    (*rest)++;
-  if (**rest == ' ')
-    *(*rest)++ = '\0';
-  return word;
 }
 
 static void

@@ -14,6 +14,8 @@
 
 #include <offlinemgr/mapioffline.h>
 
+#include "driver-words.h"
+
 #define MAX_OBJECTS 16
 #define MAX_SINKS 16
 #define MAX_HOOKS 16
@@ -124,23 +126,6 @@ static const IMAPIOfflineNotifyVtbl sink_vtbl = {
 };
 
 /* ---- commands ---- */
-
-static char *
-next_word(char **rest)
-{
-  char *word;
-
-  while (**rest == ' ')
-    (*rest)++;
-  if (**rest == '\0')
-    return NULL;
-  word = *rest;
-  while (**rest != '\0' && **rest != ' ')
-    (*rest)++;
-  if (**rest == ' ')
-    *(*rest)++ = '\0';
-  return word;
-}
 
 static IMAPIOfflineMgr *
 find_object(const char *name)
