@@ -122,7 +122,7 @@ om_read_regular_file(const char *path, gsize max, char **contents, gsize *length
   if (fd < 0) {
     if (errno == ELOOP) {
       g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                  "%s is a symbolic link; account files must be regular files", path);
+                  "%s is a symbolic link, which offlinemgrd does not follow: keep a regular file there", path);
       return FALSE;
     }
     return set_errno_error(error, errno, "Cannot open", path);
