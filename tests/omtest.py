@@ -234,6 +234,7 @@ class Recorder:
     def close(self):
         for m in self.matches:
             m.remove()
+        self.matches = []
 
 
 class DaemonTestCase(dbusmock.DBusTestCase):

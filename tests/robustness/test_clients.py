@@ -109,6 +109,34 @@ class SlowSubscriberTest(DaemonTestCase):
     def setUpClass(cls):
         hostile.start_buses(cls, {'max_incoming_bytes': 64 * 1024})
 
+    def setUp(self):
+        super().setUp()
+        # The stuck subscriber is to be the only reader the daemon's signals wait for:
+        # the test's own recorder would be a second one, and a slow one (it dispatches
+        # one message per main-loop iteration), holding the daemon's messages in
+        # dbus-daemon against the same limit after the subscriber has gone.
+        self.recorder.close()
+
+    def bus_view(self):
+        """What the bus and the kernel say about the daemon, for a failure message: the
+        bytes dbus-daemon holds from and for it, and where the daemon is waiting."""
+        lines = []
+        try:
+            owner = self.session.get_name_owner(BUS_NAME)
+            stats = self.session.get_object('org.freedesktop.DBus', '/org/freedesktop/DBus') \
+                .GetConnectionStats(owner, dbus_interface='org.freedesktop.DBus.Debug.Stats')
+            lines.append('bus: ' + ', '.join('%s=%s' % (k, stats[k]) for k in sorted(stats)
+                                              if 'Bytes' in k or 'Messages' in k))
+        except dbus.DBusException as e:
+            lines.append('bus: %s' % e)
+        for name in ('stat', 'wchan'):
+            try:
+                with open('/proc/%d/%s' % (self.daemon.pid, name)) as f:
+                    lines.append('%s: %s' % (name, f.read().strip()))
+            except OSError as e:
+                lines.append('%s: %s' % (name, e))
+        return '\n'.join(lines)
+
     def start_stuck_subscriber(self):
         proc = subprocess.Popen([sys.executable, '-c', STUCK_SUBSCRIBER,
                                  os.environ['DBUS_SESSION_BUS_ADDRESS']],
@@ -164,8 +192,11 @@ class SlowSubscriberTest(DaemonTestCase):
         # again: queued replies arrive, and new calls are answered.
         stuck.kill()
         stuck.wait()
-        self.wait_until(lambda: 'reply' in self.during_stall or 'error' in self.during_stall,
-                        60, 'the reply to the call made during the stall')
+        try:
+            self.wait_until(lambda: 'reply' in self.during_stall or 'error' in self.during_stall,
+                            60, 'the reply to the call made during the stall')
+        except AssertionError as e:
+            raise AssertionError('%s\n%s' % (e, self.bus_view())) from None
         self.assertEqual(self.during_stall.get('reply'), account_path('during-stall'))
         self.assertEqual(self.set_state(ROOT_PATH, OFFLINE), OFFLINE)
         self.assertEqual(self.set_state(ROOT_PATH, ONLINE), ONLINE)
