@@ -3,11 +3,11 @@
  * system bus and, for each, emits one signal on the session bus carrying the new State,
  * nothing else.
  *
- * With --mapi it emits instead, with no decision behind them, the messages offlinemgrd
- * sends for one account when the network goes down or up: the Manager's
- * PropertiesChanged, then START, PropertiesChanged (State, Reason), STATECHANGE and DONE
- * for the global object and then for the account. That is the floor for the MAPI
- * contract on D-Bus; the daemon's distance from it is its own work.
+ * With --mapi it emits instead, with no decision behind them, the nine messages
+ * offlinemgrd sends for one account when the network goes down or up, in its order:
+ * START, PropertiesChanged (State, Reason), STATECHANGE and DONE for the account, the
+ * same for the global object, then the Manager's PropertiesChanged. That is the floor
+ * for the MAPI contract on D-Bus; the daemon's distance from it is its own work.
  *
  * sd-bus on sd-event, the bus library the daemon uses, so that the ratio of the two
  * measures the daemon's own work and not a difference between bus libraries (libdbus-1,
@@ -97,11 +97,10 @@ on_nm_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
   else {
     online = state >= 60 ? 2 : 1;
     offline = 3 - online;
-    if ((r = emit_properties_changed(session, MAPI_ROOT, "org.offlinemgr.OfflineMgr1.Manager",
-                                     "NetworkState", state, "NetworkBackend",
-                                     "networkmanager")) >= 0 &&
+    if ((r = emit_transition(session, MAPI_ACCOUNT, offline, online)) >= 0 &&
         (r = emit_transition(session, MAPI_ROOT, offline, online)) >= 0)
-      r = emit_transition(session, MAPI_ACCOUNT, offline, online);
+      r = emit_properties_changed(session, MAPI_ROOT, "org.offlinemgr.OfflineMgr1.Manager",
+                                  "NetworkState", state, "NetworkBackend", "networkmanager");
   }
   if (r < 0)
     fprintf(stderr, "relay: cannot emit: %s\n", strerror(-r));
