@@ -523,8 +523,8 @@ om_bus_service_emit_properties(sd_bus *bus, OmObject *obj, OmObjectProps changed
   guint a = 0;
   int r;
 
-  if (changed & (OM_PROP_STATE | OM_PROP_REQUESTED_STATE | OM_PROP_REASON |
-                 OM_PROP_TRANSITIONING)) {
+  if ((changed & (OM_PROP_STATE | OM_PROP_REQUESTED_STATE | OM_PROP_REASON |
+                  OM_PROP_TRANSITIONING)) && may_emit(bus)) {
     r = emit_offline_changed(bus, obj, changed);
     if (r < 0)
       g_warning("Cannot emit PropertiesChanged on %s: %s", om_object_get_path(obj),
