@@ -44,8 +44,8 @@ method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
   if (state != OM_STATE_OFFLINE && state != OM_STATE_ONLINE)
     return invalid_args(ret_error, "state %u: must be 1 (OFFLINE) or 2 (ONLINE)", state);
   if (om_object_get_transitioning(obj))
-    return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "Pending",
-                             "A transition of %s is under way", om_object_get_path(obj));
+    return om_bus_error_set(ret_error, OM_ERROR_PREFIX "Pending", "A transition of %s is under way",
+                            om_object_get_path(obj));
 
   if (!om_daemon_set_requested(om_object_get_context(obj)->user_data, obj, (OmState)state, &error))
     return om_bus_error_set_gerror(ret_error, error);
@@ -210,7 +210,7 @@ lookup_account(OmDaemon *d, const char *id, OmObject **obj, sd_bus_error *ret_er
 {
   *obj = om_daemon_lookup_account(d, id);
   if (*obj == NULL)
-    return sd_bus_error_setf(ret_error, OM_ERROR_PREFIX "NotFound", "No account '%s'", id);
+    return om_bus_error_set(ret_error, OM_ERROR_PREFIX "NotFound", "No account '%s'", id);
   return 0;
 }
 
