@@ -173,6 +173,15 @@ void om_client_set_dedicated_dispatcher(OmClient *client);
 void om_client_dispatcher_run(OmClient *client);
 void om_client_dispatcher_stop(OmClient *client);
 
+/* Makes the client's fd readable so that its dispatcher looks at the client's state:
+ * the event queue, libdbus's incoming queue, dispatcher_stop. Any thread. */
+void om_client_wake(OmClient *client);
+
+/* Tests only (not exported): called by om_client_dispatcher_run() at the start of each
+ * round, before it consumes the wake and dispatches, so a test can hold the thread in the
+ * window where a stop arrives while a wake is posted. NULL otherwise. */
+extern void (*om_client_test_dispatcher_hook)(OmClient *client);
+
 /* ---- bus-read.c: reading replies ---- */
 
 /* Reads a single "u" reply. */

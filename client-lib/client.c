@@ -27,8 +27,8 @@ static __thread OmClient *tls_dispatching;
 
 /* Makes the client's fd readable. Only the first wake after a drain writes: the
  * dispatch that drains it does all the work posted before. */
-static void
-wake(OmClient *c)
+void
+om_client_wake(OmClient *c)
 {
   uint64_t one = 1;
   ssize_t r;
@@ -40,9 +40,17 @@ wake(OmClient *c)
   while (r < 0 && errno == EINTR);
 }
 
-/* Read first, then clear: a wake that lands in between finds the flag still set and
- * writes nothing, and its work is done by the dispatch that called this. (Clearing first
- * could leave the flag set over an empty eventfd, and every later wake would be lost.) */
+/* Consumes a posted wake. The caller must look at everything a wake can stand for (the
+ * connection's queue, the event queue, dispatcher_stop) after this, not only before: an
+ * om_client_wake() that lands while the flag is still set writes nothing and counts on
+ * that look.
+ *
+ * Read first, then clear: a wake that lands in between finds the flag still set and
+ * writes nothing, and the caller's look sees its work. (Clearing first could leave the
+ * flag set over an empty eventfd, and every later wake would be lost.) An empty eventfd
+ * under a set flag means an om_client_wake() is between its exchange and its write: the
+ * flag stays set, and that write makes the fd readable again (clearing it here would
+ * leave a readable fd that no dispatch drains, and the application's loop would spin). */
 static void
 drain_wake(OmClient *c)
 {
@@ -54,6 +62,8 @@ drain_wake(OmClient *c)
   do
     r = read(c->wake_fd, &value, sizeof value);
   while (r < 0 && errno == EINTR);
+  if (r < 0 && errno == EAGAIN)
+    return;
   atomic_store(&c->wake_posted, false);
 }
 
@@ -66,7 +76,7 @@ static void
 on_dispatch_status(DBusConnection *conn, DBusDispatchStatus status, void *data)
 {
   if (status == DBUS_DISPATCH_DATA_REMAINS && tls_dispatching != data)
-    wake(data);
+    om_client_wake(data);
 }
 
 static void
@@ -511,7 +521,7 @@ run_dispatch(OmClient *c, const OmWaiter *until)
   pthread_mutex_unlock(&c->lock);
   /* What was left for later must keep the fd readable. */
   if (more || dbus_connection_get_dispatch_status(c->conn) == DBUS_DISPATCH_DATA_REMAINS)
-    wake(c);
+    om_client_wake(c);
   if (disconnected)
     return OM_E_NO_BUS;
   /* Wait for the socket to take more only while something is queued for it; change the
@@ -585,26 +595,33 @@ om_client_set_dedicated_dispatcher(OmClient *client)
   pthread_mutex_unlock(&client->lock);
 }
 
+void (*om_client_test_dispatcher_hook)(OmClient *client);
+
 void
 om_client_dispatcher_run(OmClient *client)
 {
   struct pollfd pfd = { .fd = client->epoll_fd, .events = POLLIN };
+  bool stop;
 
   for (;;) {
-    if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-      break;
     pthread_mutex_lock(&client->lock);
-    if (client->dispatcher_stop) {
-      pthread_mutex_unlock(&client->lock);
-      break;
-    }
     client->dispatching = true;
     client->dispatch_thread = pthread_self();
     pthread_mutex_unlock(&client->lock);
+    if (om_client_test_dispatcher_hook != NULL)
+      om_client_test_dispatcher_hook(client);
     run_dispatch(client, NULL);
+    /* dispatcher_stop is read after run_dispatch() consumed the wake, never only
+     * before: a stop whose om_client_wake() found a wake still posted wrote nothing, and
+     * only a read after that drain sees it. */
     pthread_mutex_lock(&client->lock);
     release_role(client);
+    stop = client->dispatcher_stop;
     pthread_mutex_unlock(&client->lock);
+    if (stop)
+      break;
+    if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+      break;
   }
 }
 
@@ -614,7 +631,7 @@ om_client_dispatcher_stop(OmClient *client)
   pthread_mutex_lock(&client->lock);
   client->dispatcher_stop = true;
   pthread_mutex_unlock(&client->lock);
-  wake(client);
+  om_client_wake(client);
 }
 
 /* ---- lifecycle ---- */
@@ -667,7 +684,7 @@ client_new(DBusConnection *conn, OmError *error)
   atomic_init(&c->wake_posted, false);
   dbus_connection_set_dispatch_status_function(conn, on_dispatch_status, c, NULL);
   if (dbus_connection_get_dispatch_status(conn) == DBUS_DISPATCH_DATA_REMAINS)
-    wake(c);
+    om_client_wake(c);
   return c;
 }
 
@@ -827,7 +844,7 @@ om_client_call_in_order(OmClient *client, DBusMessage *msg, DBusMessage **reply,
   waiter.next = client->waiters;
   client->waiters = &waiter;
   if (dbus_connection_has_messages_to_send(client->conn))
-    wake(client);
+    om_client_wake(client);
 
   while (!waiter.done) {
     if (client->disconnected) {
