@@ -601,18 +601,18 @@ class TestMemcheck(CliTestCase):
             with self.subTest(args=args):
                 proc = subprocess.run(self.VALGRIND + [OFFLINEMGRCTL] + args,
                                       env=self.ctl_env(), stdin=subprocess.DEVNULL,
-                                      capture_output=True, text=True, timeout=120 * TIMEOUT_SCALE)
+                                      capture_output=True, text=True, timeout=30 * TIMEOUT_SCALE)
                 self.assertIn(proc.returncode, (EXIT_OK, EXIT_NOT_FOUND), proc.stderr)
         proc = subprocess.Popen(self.VALGRIND + [OFFLINEMGRCTL, 'monitor'], env=self.ctl_env(),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
-        self.assertEqual(MonitorReader(self, proc, proc.stderr).read_lines(1, timeout=60),
+        self.assertEqual(MonitorReader(self, proc, proc.stderr).read_lines(1, timeout=30),
                          ['offlinemgrctl: watching the global object and 2 accounts'])
         self.set_state(account_path('home'), ONLINE, 0x2000)
-        MonitorReader(self, proc).read_lines(3, timeout=60)
+        MonitorReader(self, proc).read_lines(3, timeout=30)
         proc.send_signal(signal.SIGINT)
-        self.assertEqual(proc.wait(60 * TIMEOUT_SCALE), 0, proc.stderr.read().decode())
+        self.assertEqual(proc.wait(30 * TIMEOUT_SCALE), 0, proc.stderr.read().decode())
 
 
 class TestMonitorRestart(CliTestCase):
@@ -658,7 +658,7 @@ class TestReadmeExample(CliTestCase):
         program = os.path.join(self.tmp, 'mailstate')
         build = subprocess.run(['cc', '-std=c11', '-Wall', '-Wextra', '-Wno-unused-parameter',
                                 '-Werror', path, '-o', program] + flags, env=env,
-                               capture_output=True, text=True, timeout=120 * TIMEOUT_SCALE)
+                               capture_output=True, text=True, timeout=30 * TIMEOUT_SCALE)
         self.assertEqual(build.returncode, 0, build.stderr)
 
         self.start()

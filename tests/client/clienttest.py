@@ -171,13 +171,15 @@ class ClientTestCase(DaemonTestCase):
         if problems:
             self.fail('client programs did not exit cleanly: %s' % '; '.join(problems))
 
-    def run_program(self, args, timeout=120):
+    def run_program(self, args, timeout=30):
         """Runs a program to its end while the main loop runs (and drains the daemon's
-        NOTIFY_SOCKET). Returns (status, stdout, stderr)."""
+        NOTIFY_SOCKET). Returns (status, stdout, stderr). The bound stays well inside
+        meson's timeout for the test (60 s, scaled like it), so a hang fails by name."""
         with tempfile.TemporaryFile('w+') as out, tempfile.TemporaryFile('w+') as err:
             proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
             try:
-                self.wait_until(lambda: proc.poll() is not None, timeout, args[-1])
+                self.wait_until(lambda: proc.poll() is not None, timeout,
+                                '%s to exit' % os.path.basename(args[-1]))
             finally:
                 if proc.poll() is None:
                     proc.kill()
