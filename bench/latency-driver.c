@@ -39,6 +39,7 @@
 #include "daemon-receiver.h"
 #include "dbus-receiver.h"
 #include "nm-standin.h"
+#include "offlinemgr-bus.h"
 
 #define TIMEOUT_NS (10ull * 1000000000u)
 
@@ -109,7 +110,7 @@ on_relay_mapi_signal(DBusMessage *message, void *userdata)
   uint64_t now = bench_now_ns();
   uint32_t type, mask, old_state, new_state;
 
-  if (!dbus_message_is_signal(message, "org.offlinemgr.OfflineMgr1.Offline", "StateChanged") ||
+  if (!dbus_message_is_signal(message, OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED) ||
       !dbus_message_get_args(message, NULL, DBUS_TYPE_UINT32, &type, DBUS_TYPE_UINT32, &mask,
                              DBUS_TYPE_UINT32, &old_state, DBUS_TYPE_UINT32, &new_state,
                              DBUS_TYPE_INVALID) ||
@@ -300,7 +301,7 @@ main(int argc, char **argv)
     mapi_target->relay = dbus_receiver_new(
         d.event, mapi_session,
         "type='signal',path='/org/offlinemgr/Bench/Mapi/account/bench',"
-        "interface='org.offlinemgr.OfflineMgr1.Offline',member='StateChanged'",
+        "interface='" OM_IFACE_OFFLINE "',member='" OM_SIGNAL_STATE_CHANGED "'",
         on_relay_mapi_signal, mapi_target);
     if (mapi_target->relay == NULL)
       return 1;

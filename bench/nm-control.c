@@ -22,9 +22,8 @@
 #include <systemd/sd-event.h>
 
 #include "nm-standin.h"
+#include "offlinemgr-bus.h"
 
-#define OM_NAME "org.offlinemgr.OfflineMgr1"
-#define OM_ROOT "/org/offlinemgr/OfflineMgr1"
 #define TIMEOUT_US (600ull * 1000000u)
 
 typedef struct {
@@ -65,11 +64,11 @@ on_manager_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   int r;
 
   if (!c->waiting || sd_bus_message_read(m, "s", &iface) < 0 ||
-      strcmp(iface, "org.offlinemgr.OfflineMgr1.Manager") != 0)
+      strcmp(iface, OM_IFACE_MANAGER) != 0)
     return 0;
   c->waiting = false;
-  r = sd_bus_call_method_async(c->session, NULL, OM_NAME, OM_ROOT,
-                               "org.offlinemgr.OfflineMgr1.Offline", "GetCurrentState",
+  r = sd_bus_call_method_async(c->session, NULL, OM_BUS_NAME, OM_ROOT_PATH,
+                               OM_IFACE_OFFLINE, "GetCurrentState",
                                on_reply, c, "");
   if (r < 0)
     fail(c, "GetCurrentState", r);
@@ -136,7 +135,7 @@ main(void)
       (r = nm_standin_new(system_bus, &c.nm)) < 0 || (r = sd_bus_open_user(&c.session)) < 0 ||
       (r = sd_bus_attach_event(c.session, c.event, 0)) < 0 ||
       (r = sd_bus_set_method_call_timeout(c.session, TIMEOUT_US)) < 0 ||
-      (r = sd_bus_match_signal(c.session, NULL, OM_NAME, OM_ROOT,
+      (r = sd_bus_match_signal(c.session, NULL, OM_BUS_NAME, OM_ROOT_PATH,
                                "org.freedesktop.DBus.Properties", "PropertiesChanged",
                                on_manager_changed, &c)) < 0 ||
       (r = sd_event_add_io(c.event, NULL, STDIN_FILENO, EPOLLIN, on_stdin, &c)) < 0) {

@@ -22,11 +22,12 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "offlinemgr-bus.h"
+
 #define RELAY_PATH "/org/offlinemgr/Bench/Relay"
 #define RELAY_IFACE "org.offlinemgr.Bench.Relay"
 #define MAPI_ROOT "/org/offlinemgr/Bench/Mapi"
 #define MAPI_ACCOUNT MAPI_ROOT "/account/bench"
-#define MAPI_OFFLINE "org.offlinemgr.OfflineMgr1.Offline"
 
 static int mapi;
 
@@ -72,14 +73,14 @@ emit_transition(sd_bus *bus, const char *path, uint32_t old_state, uint32_t new_
 {
   int r;
 
-  if ((r = sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 1, 3,
+  if ((r = sd_bus_emit_signal(bus, path, OM_IFACE_OFFLINE, "StateChanged", "uuuu", 1, 3,
                               old_state, new_state)) < 0 ||
-      (r = emit_properties_changed(bus, path, MAPI_OFFLINE, "State", new_state, "Reason",
+      (r = emit_properties_changed(bus, path, OM_IFACE_OFFLINE, "State", new_state, "Reason",
                                    new_state == 2 ? "" : "no-network")) < 0 ||
-      (r = sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 2, 3,
+      (r = sd_bus_emit_signal(bus, path, OM_IFACE_OFFLINE, "StateChanged", "uuuu", 2, 3,
                               old_state, new_state)) < 0)
     return r;
-  return sd_bus_emit_signal(bus, path, MAPI_OFFLINE, "StateChanged", "uuuu", 3, 3, old_state,
+  return sd_bus_emit_signal(bus, path, OM_IFACE_OFFLINE, "StateChanged", "uuuu", 3, 3, old_state,
                             new_state);
 }
 
@@ -99,7 +100,7 @@ on_nm_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
     offline = 3 - online;
     if ((r = emit_transition(session, MAPI_ACCOUNT, offline, online)) >= 0 &&
         (r = emit_transition(session, MAPI_ROOT, offline, online)) >= 0)
-      r = emit_properties_changed(session, MAPI_ROOT, "org.offlinemgr.OfflineMgr1.Manager",
+      r = emit_properties_changed(session, MAPI_ROOT, OM_IFACE_MANAGER,
                                   "NetworkState", state, "NetworkBackend", "networkmanager");
   }
   if (r < 0)

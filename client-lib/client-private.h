@@ -9,16 +9,11 @@
 
 #include <dbus/dbus.h>
 
+#include "offlinemgr-bus.h"
 #include "offlinemgr/offlinemgr.h"
 
-#define OM_BUS_NAME "org.offlinemgr.OfflineMgr1"
-#define OM_ROOT_PATH "/org/offlinemgr/OfflineMgr1"
-#define OM_IFACE_OFFLINE "org.offlinemgr.OfflineMgr1.Offline"
-#define OM_IFACE_MANAGER "org.offlinemgr.OfflineMgr1.Manager"
-#define OM_IFACE_ACCOUNT "org.offlinemgr.OfflineMgr1.Account"
 #define OM_IFACE_PROPERTIES "org.freedesktop.DBus.Properties"
 #define OM_IFACE_OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
-#define OM_ERROR_PREFIX "org.offlinemgr.OfflineMgr1.Error."
 
 #define OM_ACCOUNT_ID_MAX 64
 

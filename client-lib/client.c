@@ -337,7 +337,7 @@ filter(DBusConnection *conn, DBusMessage *msg, void *data)
       on_name_owner_changed(c, msg);
       return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
     }
-    if (dbus_message_is_signal(msg, OM_IFACE_OFFLINE, "StateChanged")) {
+    if (dbus_message_is_signal(msg, OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED)) {
       on_state_changed(c, msg);
       return DBUS_HANDLER_RESULT_HANDLED;
     }
@@ -914,7 +914,7 @@ static char *
 state_rule(const char *path)
 {
   static const char format[] = "type='signal',sender='" OM_BUS_NAME "',path='%s',interface='"
-                               OM_IFACE_OFFLINE "',member='StateChanged'";
+                               OM_IFACE_OFFLINE "',member='" OM_SIGNAL_STATE_CHANGED "'";
   size_t size = sizeof format + strlen(path);
   char *rule = malloc(size);
 

@@ -8,7 +8,7 @@
 #include "settings-message.h"
 
 #define invalid_args(ret_error, ...) \
-  om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs", __VA_ARGS__)
+  om_bus_error_set(ret_error, OM_BUS_ERROR_INVALID_ARGS, __VA_ARGS__)
 
 /* ---- org.offlinemgr.OfflineMgr1.Offline ---- */
 
@@ -44,7 +44,7 @@ method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
   if (state != OM_STATE_OFFLINE && state != OM_STATE_ONLINE)
     return invalid_args(ret_error, "state %u: must be 1 (OFFLINE) or 2 (ONLINE)", state);
   if (om_object_get_transitioning(obj))
-    return om_bus_error_set(ret_error, OM_ERROR_PREFIX "Pending", "A transition of %s is under way",
+    return om_bus_error_set(ret_error, OM_BUS_ERROR_PENDING, "A transition of %s is under way",
                             om_object_get_path(obj));
 
   if (!om_daemon_set_requested(om_object_get_context(obj)->user_data, obj, (OmState)state, &error))
@@ -98,7 +98,7 @@ static const sd_bus_vtable offline_vtable[] = {
                           SD_BUS_ARGS("u", flags, "u", mask, "u", state),
                           SD_BUS_RESULT("u", effective_state),
                           method_set_current_state, SD_BUS_VTABLE_UNPRIVILEGED),
-  SD_BUS_SIGNAL_WITH_ARGS("StateChanged",
+  SD_BUS_SIGNAL_WITH_ARGS(OM_SIGNAL_STATE_CHANGED,
                           SD_BUS_ARGS("u", notify_type, "u", mask, "u", old_state,
                                       "u", new_state), 0),
   SD_BUS_PROPERTY("State", "u", prop_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -210,7 +210,7 @@ lookup_account(OmDaemon *d, const char *id, OmObject **obj, sd_bus_error *ret_er
 {
   *obj = om_daemon_lookup_account(d, id);
   if (*obj == NULL)
-    return om_bus_error_set(ret_error, OM_ERROR_PREFIX "NotFound", "No account '%s'", id);
+    return om_bus_error_set(ret_error, OM_BUS_ERROR_NOT_FOUND, "No account '%s'", id);
   return 0;
 }
 
@@ -360,7 +360,7 @@ find_account(sd_bus *bus, const char *path, const char *interface, void *userdat
   g_autofree char *id = NULL;
   OmObject *obj;
 
-  if (sd_bus_path_decode(path, OM_ACCOUNT_PREFIX, &id) <= 0)
+  if (sd_bus_path_decode(path, OM_ACCOUNT_PATH_PREFIX, &id) <= 0)
     return 0;
   obj = om_daemon_lookup_account(userdata, id);
   if (obj == NULL)
@@ -398,11 +398,11 @@ om_bus_service_export(OmDaemon *d, sd_bus *bus)
       (r = sd_bus_add_object_vtable(bus, NULL, OM_ROOT_PATH, OM_IFACE_MANAGER, manager_vtable,
                                     d)) < 0 ||
       (r = sd_bus_add_object_manager(bus, NULL, OM_ROOT_PATH)) < 0 ||
-      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PREFIX, OM_IFACE_OFFLINE,
+      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_OFFLINE,
                                       offline_vtable, find_account, d)) < 0 ||
-      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PREFIX, OM_IFACE_ACCOUNT,
+      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_ACCOUNT,
                                       account_vtable, find_account, d)) < 0 ||
-      (r = sd_bus_add_node_enumerator(bus, NULL, OM_ACCOUNT_PREFIX, enumerate_accounts, d)) < 0)
+      (r = sd_bus_add_node_enumerator(bus, NULL, OM_ACCOUNT_PATH_PREFIX, enumerate_accounts, d)) < 0)
     return r;
   return 0;
 }
@@ -460,7 +460,7 @@ om_bus_service_emit_phase(sd_bus *bus, OmObject *obj, OmNotifyType type, OmState
 
   if (!may_emit(bus))
     return;
-  r = sd_bus_emit_signal(bus, om_object_get_path(obj), OM_IFACE_OFFLINE, "StateChanged",
+  r = sd_bus_emit_signal(bus, om_object_get_path(obj), OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED,
                          "uuuu", (uint32_t)type, (uint32_t)OM_STATE_MASK,
                          (uint32_t)old_state, (uint32_t)new_state);
   if (r < 0)

@@ -215,7 +215,7 @@ account_path(const char *id)
 {
   char *path = NULL;
 
-  if (sd_bus_path_encode(OM_ACCOUNT_PREFIX, id, &path) < 0)
+  if (sd_bus_path_encode(OM_ACCOUNT_PATH_PREFIX, id, &path) < 0)
     g_error("Out of memory");
   return path;
 }

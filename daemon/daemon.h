@@ -10,12 +10,8 @@
 #include <systemd/sd-bus.h>
 
 #include "offline-object.h"
+#include "offlinemgr-bus.h"
 
-#define OM_ROOT_PATH "/org/offlinemgr/OfflineMgr1"
-#define OM_ACCOUNT_PREFIX OM_ROOT_PATH "/account"
-#define OM_IFACE_OFFLINE "org.offlinemgr.OfflineMgr1.Offline"
-#define OM_IFACE_MANAGER "org.offlinemgr.OfflineMgr1.Manager"
-#define OM_IFACE_ACCOUNT "org.offlinemgr.OfflineMgr1.Account"
 
 typedef struct OmDaemon OmDaemon;
 

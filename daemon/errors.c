@@ -6,12 +6,12 @@ const char *
 om_error_to_bus_name(const GError *error)
 {
   static const char *const names[] = {
-    [OM_ERROR_INVALID_ARGS] = OM_ERROR_PREFIX "InvalidArgs",
-    [OM_ERROR_NOT_FOUND] = OM_ERROR_PREFIX "NotFound",
-    [OM_ERROR_PENDING] = OM_ERROR_PREFIX "Pending",
-    [OM_ERROR_ALREADY_EXISTS] = OM_ERROR_PREFIX "AlreadyExists",
-    [OM_ERROR_LIMIT_EXCEEDED] = OM_ERROR_PREFIX "LimitExceeded",
-    [OM_ERROR_FAILED] = OM_ERROR_PREFIX "Failed",
+    [OM_ERROR_INVALID_ARGS] = OM_BUS_ERROR_INVALID_ARGS,
+    [OM_ERROR_NOT_FOUND] = OM_BUS_ERROR_NOT_FOUND,
+    [OM_ERROR_PENDING] = OM_BUS_ERROR_PENDING,
+    [OM_ERROR_ALREADY_EXISTS] = OM_BUS_ERROR_ALREADY_EXISTS,
+    [OM_ERROR_LIMIT_EXCEEDED] = OM_BUS_ERROR_LIMIT_EXCEEDED,
+    [OM_ERROR_FAILED] = OM_BUS_ERROR_FAILED,
   };
 
   if (error->domain == OM_ERROR && error->code >= 0 && (gsize)error->code < G_N_ELEMENTS(names))

@@ -1,9 +1,11 @@
 /* Errors the daemon reports to clients, as a GError domain that maps 1:1 onto the bus
- * error names of DESIGN.md (org.offlinemgr.OfflineMgr1.Error.*). */
+ * error names of offlinemgr-bus.h (OM_BUS_ERROR_*). */
 #pragma once
 
 #include <glib.h>
 #include <systemd/sd-bus.h>
+
+#include "offlinemgr-bus.h"
 
 #define OM_ERROR (om_error_quark())
 GQuark om_error_quark(void);
@@ -16,8 +18,6 @@ typedef enum {
   OM_ERROR_LIMIT_EXCEEDED,
   OM_ERROR_FAILED,
 } OmErrorCode;
-
-#define OM_ERROR_PREFIX "org.offlinemgr.OfflineMgr1.Error."
 
 /* The bus error name for a GError of any domain (other domains map to Failed). */
 const char *om_error_to_bus_name(const GError *error);

@@ -17,7 +17,7 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
    * (otherwise its first duplicate or unknown name would be reported instead). */
   while ((r = sd_bus_message_skip(m, "{sv}")) > 0)
     if (++n > OM_SETTINGS_ENTRIES_MAX)
-      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "LimitExceeded",
+      return om_bus_error_set(ret_error, OM_BUS_ERROR_LIMIT_EXCEEDED,
                               "More than %d settings given", OM_SETTINGS_ENTRIES_MAX);
   if (r < 0 || (r = sd_bus_message_rewind(m, FALSE)) < 0)
     return r;
@@ -34,17 +34,17 @@ om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
     if (r < 0)
       return r;
     if (!om_setting_lookup(name, &key))
-      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_BUS_ERROR_INVALID_ARGS,
                               "Unknown setting '%.64s'", name);
     if (seen[key])
-      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_BUS_ERROR_INVALID_ARGS,
                               "Setting %s given twice", name);
     seen[key] = TRUE;
     r = sd_bus_message_peek_type(m, &type, &contents);
     if (r < 0)
       return r;
     if (g_strcmp0(contents, om_setting_signature(key)) != 0)
-      return om_bus_error_set(ret_error, OM_ERROR_PREFIX "InvalidArgs",
+      return om_bus_error_set(ret_error, OM_BUS_ERROR_INVALID_ARGS,
                               "Setting %s has type '%s', expected '%s'", name,
                               contents, om_setting_signature(key));
     r = sd_bus_message_enter_container(m, 'v', contents);

@@ -128,13 +128,13 @@ answer(sd_bus_message *m)
       sd_bus_reply_method_return(m, "u", fuzz_u32(current_input));
       break;
     case 3:
-      sd_bus_reply_method_errorf(m, OM_ERROR_PREFIX "NotFound", "gone");
+      sd_bus_reply_method_errorf(m, OM_BUS_ERROR_NOT_FOUND, "gone");
       break;
     case 4:
       sd_bus_reply_method_errorf(m, "org.freedesktop.DBus.Error.UnknownMethod", "no");
       break;
     case 5:
-      sd_bus_reply_method_errorf(m, OM_ERROR_PREFIX "Failed", "broken");
+      sd_bus_reply_method_errorf(m, OM_BUS_ERROR_FAILED, "broken");
       break;
     case 6:
       sd_bus_reply_method_return(m, "s", "two");

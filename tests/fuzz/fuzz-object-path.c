@@ -10,7 +10,7 @@
 static char *
 reference_encode(const char *id)
 {
-  GString *out = g_string_new(OM_ACCOUNT_PREFIX "/");
+  GString *out = g_string_new(OM_ACCOUNT_PATH_PREFIX "/");
 
   if (*id == '\0')
     g_string_append_c(out, '_');
@@ -30,10 +30,10 @@ check_id(const char *id)
   g_autofree char *back = NULL;
   g_autofree char *expected = reference_encode(id);
 
-  FUZZ_CHECK(sd_bus_path_encode(OM_ACCOUNT_PREFIX, id, &path) >= 0, "encode");
+  FUZZ_CHECK(sd_bus_path_encode(OM_ACCOUNT_PATH_PREFIX, id, &path) >= 0, "encode");
   FUZZ_CHECK(sd_bus_object_path_is_valid(path), "not an object path: %s", path);
   FUZZ_CHECK(g_str_equal(path, expected), "%s, documented: %s", path, expected);
-  FUZZ_CHECK(sd_bus_path_decode(path, OM_ACCOUNT_PREFIX, &back) > 0, "decode %s", path);
+  FUZZ_CHECK(sd_bus_path_decode(path, OM_ACCOUNT_PATH_PREFIX, &back) > 0, "decode %s", path);
   FUZZ_CHECK(g_str_equal(back, id), "%s decodes to something else", path);
 }
 
@@ -45,14 +45,14 @@ check_path(const char *path)
   g_autofree char *id_again = NULL;
   int r;
 
-  r = sd_bus_path_decode(path, OM_ACCOUNT_PREFIX, &id);
+  r = sd_bus_path_decode(path, OM_ACCOUNT_PATH_PREFIX, &id);
   FUZZ_CHECK(r >= 0, "decode failed: %s", strerror(-r));
   if (r == 0)
     return;
   /* Paths that decode are not all canonical ("_61" is "a"), but what they decode to
    * encodes to a path that decodes to it again. */
-  FUZZ_CHECK(sd_bus_path_encode(OM_ACCOUNT_PREFIX, id, &again) >= 0, "encode");
-  FUZZ_CHECK(sd_bus_path_decode(again, OM_ACCOUNT_PREFIX, &id_again) > 0, "decode %s", again);
+  FUZZ_CHECK(sd_bus_path_encode(OM_ACCOUNT_PATH_PREFIX, id, &again) >= 0, "encode");
+  FUZZ_CHECK(sd_bus_path_decode(again, OM_ACCOUNT_PATH_PREFIX, &id_again) > 0, "decode %s", again);
   FUZZ_CHECK(g_str_equal(id, id_again), "%s is not stable", path);
 }
 
@@ -62,7 +62,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autofree char *s = g_strndup((const char *)data, size);
-  g_autofree char *path = g_strconcat(OM_ACCOUNT_PREFIX "/", s, NULL);
+  g_autofree char *path = g_strconcat(OM_ACCOUNT_PATH_PREFIX "/", s, NULL);
 
   fuzz_quiet_logs();
   check_id(s);

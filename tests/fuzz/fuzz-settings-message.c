@@ -203,8 +203,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   (void)om_account_id_is_valid(id);
   r = om_settings_message_read(got, &settings, &error);
   if (r < 0) {
-    FUZZ_CHECK(sd_bus_error_has_names(&error, OM_ERROR_PREFIX "InvalidArgs",
-                                      OM_ERROR_PREFIX "LimitExceeded"),
+    FUZZ_CHECK(sd_bus_error_has_names(&error, OM_BUS_ERROR_INVALID_ARGS,
+                                      OM_BUS_ERROR_LIMIT_EXCEEDED),
                "rejected without a named error: %s (%s)", strerror(-r),
                error.name ? error.name : "no error set");
     FUZZ_CHECK(error.message != NULL && *error.message, "error without a message");
