@@ -99,15 +99,3 @@ om_bus_name_watch_free(OmBusNameWatch *w)
   g_free(w->owner);
   g_free(w);
 }
-
-gboolean
-om_bus_name_watch_is_known(OmBusNameWatch *w)
-{
-  return w->known;
-}
-
-const char *
-om_bus_name_watch_get_owner(OmBusNameWatch *w)
-{
-  return w->owner;
-}

@@ -21,8 +21,3 @@ OmBusNameWatch *om_bus_name_watch_new(sd_bus *bus, const char *name,
                                       int *error_out);
 void om_bus_name_watch_free(OmBusNameWatch *watch);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(OmBusNameWatch, om_bus_name_watch_free)
-
-/* Whether the bus has told yet. */
-gboolean om_bus_name_watch_is_known(OmBusNameWatch *watch);
-/* The current owner's unique name, or NULL. */
-const char *om_bus_name_watch_get_owner(OmBusNameWatch *watch);

@@ -3,19 +3,93 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#include <gio/gio.h>
+
+#include "bus-source.h"
+#include "bus-util.h"
 #include "config.h"
 #include "errors.h"
+#include "offlinemgr-bus.h"
 #include "settings-message.h"
 
-#define invalid_args(ret_error, ...) \
-  om_bus_error_set(ret_error, OM_BUS_ERROR_INVALID_ARGS, __VA_ARGS__)
+/* One exported offline object: what the vtables' handlers get as userdata. */
+typedef struct {
+  OmBusService *svc;
+  OmObject *obj;
+  sd_bus_message *waiter;  /* a SetCurrentState(BLOCK) answered after DONE */
+} BusObject;
+
+/* When the session bus stops taking our messages, signals would pile up in sd-bus's
+ * queue (up to 384k messages). dbus-daemon does that when it still holds
+ * max_incoming_bytes of our messages for a subscriber that never reads (1 GB on a stock
+ * session bus, much less on a tight one): it stops reading from us until that subscriber
+ * reads or goes, and does not disconnect it. Past QUEUE_SOFT_MAX queued messages that
+ * have not moved for STALL_S seconds, signals are dropped and counted in the log.
+ * Replies are always queued, so every call is answered once the bus moves again. A
+ * healthy bus drains even the largest burst (every account changing at once) at once. */
+#define QUEUE_SOFT_MAX 1024
+#define STALL_S 5
+
+/* At exit, what is queued is sent for at most this long: sd_bus_flush() would wait for
+ * ever for a bus that stopped reading from us, and then the daemon would not stop. */
+#define FLUSH_TIMEOUT_S 2
+
+struct OmBusService {
+  sd_bus *bus;
+  GSource *source;
+  OmBusServiceHandlers handlers;
+  gpointer user_data;
+
+  gboolean exported;
+  BusObject global;
+  GHashTable *accounts;               /* id → BusObject*, owned */
+  const OmNetworkSnapshot *net;       /* the engine's, read by the Manager's getters */
+  sd_bus_slot *name_lost;
+
+  struct {
+    uint64_t last_queued;
+    gint64 stalled_since;             /* 0: not stalled */
+    uint64_t dropped;
+  } congestion;
+
+  sd_bus_slot *when_sent_call;
+  void (*when_sent)(gpointer user_data);
+  gpointer when_sent_data;
+};
+
+/* ---- answering ---- */
+
+/* Answers @bo's waiting BLOCK call with its state, or with @error. */
+static void
+complete_waiter(BusObject *bo, const GError *error)
+{
+  sd_bus_message *m = g_steal_pointer(&bo->waiter);
+  int r;
+
+  if (m == NULL)
+    return;
+  if (error != NULL) {
+    g_auto(sd_bus_error) bus_error = SD_BUS_ERROR_NULL;
+
+    om_bus_error_set_gerror(&bus_error, error);
+    r = sd_bus_reply_method_error(m, &bus_error);
+  } else {
+    r = sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(bo->obj));
+  }
+  if (r < 0)
+    g_debug("Cannot answer SetCurrentState on %s: %s", om_object_get_path(bo->obj),
+            g_strerror(-r));
+  sd_bus_message_unref(m);
+}
 
 /* ---- org.offlinemgr.OfflineMgr1.Offline ---- */
 
 static int
 method_get_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-  return sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(bo->obj));
 }
 
 static int
@@ -27,7 +101,8 @@ method_get_capabilities(sd_bus_message *m, void *userdata, sd_bus_error *ret_err
 static int
 method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-  OmObject *obj = userdata;
+  BusObject *bo = userdata;
+  OmBusService *svc = bo->svc;
   uint32_t flags, mask, state;
   g_autoptr(GError) error = NULL;
   int r;
@@ -36,33 +111,36 @@ method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
   if (r < 0)
     return r;
   if (flags & ~OM_FLAG_BLOCK)
-    return invalid_args(ret_error, "flags 0x%x: only MAPIOFFLINE_FLAG_BLOCK (0x2000) is allowed",
-                        flags);
+    return om_bus_error_set(ret_error, OM_ERROR_INVALID_ARGS,
+                            "flags 0x%x: only MAPIOFFLINE_FLAG_BLOCK (0x2000) is allowed", flags);
   if (mask != OM_STATE_MASK)
-    return invalid_args(ret_error, "mask 0x%x: must be MAPIOFFLINE_STATE_OFFLINE_MASK (0x3)",
-                        mask);
+    return om_bus_error_set(ret_error, OM_ERROR_INVALID_ARGS,
+                            "mask 0x%x: must be MAPIOFFLINE_STATE_OFFLINE_MASK (0x3)", mask);
   if (state != OM_STATE_OFFLINE && state != OM_STATE_ONLINE)
-    return invalid_args(ret_error, "state %u: must be 1 (OFFLINE) or 2 (ONLINE)", state);
-  if (om_object_get_transitioning(obj))
-    return om_bus_error_set(ret_error, OM_BUS_ERROR_PENDING, "A transition of %s is under way",
-                            om_object_get_path(obj));
+    return om_bus_error_set(ret_error, OM_ERROR_INVALID_ARGS,
+                            "state %u: must be 1 (OFFLINE) or 2 (ONLINE)", state);
+  if (om_object_get_transitioning(bo->obj))
+    return om_bus_error_set(ret_error, OM_ERROR_PENDING, "A transition of %s is under way",
+                            om_object_get_path(bo->obj));
 
-  if (!om_daemon_set_requested(om_object_get_context(obj)->user_data, obj, (OmState)state, &error))
+  if (!svc->handlers.set_requested(bo->obj, (OmState)state, &error, svc->user_data))
     return om_bus_error_set_gerror(ret_error, error);
 
-  if ((flags & OM_FLAG_BLOCK) && om_object_get_transitioning(obj)) {
-    /* Answered after DONE, by om_bus_service_complete_waiter(). */
-    om_object_set_waiter(obj, sd_bus_message_ref(m));
+  if ((flags & OM_FLAG_BLOCK) && om_object_get_transitioning(bo->obj)) {
+    /* Answered after DONE, by om_bus_service_transition_done(). */
+    bo->waiter = sd_bus_message_ref(m);
     return 1;
   }
-  return sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(obj));
+  return sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(bo->obj));
 }
 
 static int
 prop_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
                sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "u", (uint32_t)om_object_get_state(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "u", (uint32_t)om_object_get_state(bo->obj));
 }
 
 static int
@@ -70,14 +148,18 @@ prop_get_requested_state(sd_bus *bus, const char *path, const char *interface,
                          const char *property, sd_bus_message *reply, void *userdata,
                          sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "u", (uint32_t)om_object_get_requested(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "u", (uint32_t)om_object_get_requested(bo->obj));
 }
 
 static int
 prop_get_reason(sd_bus *bus, const char *path, const char *interface, const char *property,
                 sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "s", om_reason_to_string(om_object_get_reason(userdata)));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "s", om_reason_to_string(om_object_get_reason(bo->obj)));
 }
 
 static int
@@ -85,7 +167,9 @@ prop_get_transitioning(sd_bus *bus, const char *path, const char *interface,
                        const char *property, sd_bus_message *reply, void *userdata,
                        sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "b", (int)om_object_get_transitioning(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "b", (int)om_object_get_transitioning(bo->obj));
 }
 
 static const sd_bus_vtable offline_vtable[] = {
@@ -153,11 +237,12 @@ static int
 prop_get_settings(sd_bus *bus, const char *path, const char *interface, const char *property,
                   sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
+  BusObject *bo = userdata;
   int r = sd_bus_message_open_container(reply, 'a', "{sv}");
 
   if (r < 0)
     return r;
-  r = append_settings(reply, userdata);
+  r = append_settings(reply, bo->obj);
   if (r < 0)
     return r;
   return sd_bus_message_close_container(reply);
@@ -167,7 +252,9 @@ static int
 prop_get_id(sd_bus *bus, const char *path, const char *interface, const char *property,
             sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "s", om_object_get_id(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "s", om_object_get_id(bo->obj));
 }
 
 static int
@@ -175,7 +262,9 @@ prop_get_display_name(sd_bus *bus, const char *path, const char *interface,
                       const char *property, sd_bus_message *reply, void *userdata,
                       sd_bus_error *ret_error)
 {
-  return sd_bus_message_append(reply, "s", om_object_get_display_name(userdata));
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "s", om_object_get_display_name(bo->obj));
 }
 
 static const sd_bus_vtable account_vtable[] = {
@@ -190,45 +279,41 @@ static const sd_bus_vtable account_vtable[] = {
 
 /* ---- org.offlinemgr.OfflineMgr1.Manager ---- */
 
-/* Reads an id argument and checks its form. */
+/* Reads an id argument, checks its form and finds the account (@found NULL: only the
+ * form is checked). */
 static int
-read_id(sd_bus_message *m, const char **id, sd_bus_error *ret_error)
+read_id(OmBusService *svc, sd_bus_message *m, const char **id, BusObject **found,
+        sd_bus_error *ret_error)
 {
   int r = sd_bus_message_read(m, "s", id);
 
   if (r < 0)
     return r;
   if (!om_account_id_is_valid(*id))
-    return invalid_args(ret_error,
-                        "Invalid account id '%.80s': it must be 1-%d characters of "
-                        "[A-Za-z0-9_.-]", *id, OM_ACCOUNT_ID_MAX);
-  return 0;
-}
-
-static int
-lookup_account(OmDaemon *d, const char *id, OmObject **obj, sd_bus_error *ret_error)
-{
-  *obj = om_daemon_lookup_account(d, id);
-  if (*obj == NULL)
-    return om_bus_error_set(ret_error, OM_BUS_ERROR_NOT_FOUND, "No account '%s'", id);
+    return om_bus_error_set(ret_error, OM_ERROR_INVALID_ARGS,
+                            "Invalid account id '%.80s': it must be 1-%d characters of "
+                            "[A-Za-z0-9_.-]", *id, OM_ACCOUNT_ID_MAX);
+  if (found != NULL && (*found = g_hash_table_lookup(svc->accounts, *id)) == NULL)
+    return om_bus_error_set(ret_error, OM_ERROR_NOT_FOUND, "No account '%s'", *id);
   return 0;
 }
 
 static int
 method_get_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+  BusObject *bo;
   const char *id;
-  OmObject *obj;
   int r;
 
-  if ((r = read_id(m, &id, ret_error)) < 0 || (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
+  if ((r = read_id(userdata, m, &id, &bo, ret_error)) < 0)
     return r;
-  return sd_bus_reply_method_return(m, "o", om_object_get_path(obj));
+  return sd_bus_reply_method_return(m, "o", om_object_get_path(bo->obj));
 }
 
 static int
 method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+  OmBusService *svc = userdata;
   g_auto(OmAccountSettings) settings;
   g_autoptr(GError) error = NULL;
   const char *id;
@@ -236,10 +321,10 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   int r;
 
   om_account_settings_init(&settings);
-  if ((r = read_id(m, &id, ret_error)) < 0 ||
+  if ((r = read_id(svc, m, &id, NULL, ret_error)) < 0 ||
       (r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
-  obj = om_daemon_add_account(userdata, id, &settings, &error);
+  obj = svc->handlers.add_account(id, &settings, &error, svc->user_data);
   if (obj == NULL)
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "o", om_object_get_path(obj));
@@ -248,19 +333,19 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 static int
 method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+  OmBusService *svc = userdata;
   g_auto(OmAccountSettings) settings = { 0 };  /* cleared on the early returns too */
   g_autoptr(GError) error = NULL;
+  BusObject *bo;
   const char *id;
-  OmObject *obj;
   int r;
 
-  if ((r = read_id(m, &id, ret_error)) < 0 ||
-      (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
+  if ((r = read_id(svc, m, &id, &bo, ret_error)) < 0)
     return r;
-  om_account_settings_copy(&settings, om_object_get_settings(obj));
+  om_account_settings_copy(&settings, om_object_get_settings(bo->obj));
   if ((r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
-  if (!om_daemon_update_account(userdata, obj, &settings, &error))
+  if (!svc->handlers.update_account(bo->obj, &settings, &error, svc->user_data))
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
@@ -268,14 +353,15 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 static int
 method_remove_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
+  OmBusService *svc = userdata;
   g_autoptr(GError) error = NULL;
+  BusObject *bo;
   const char *id;
-  OmObject *obj;
   int r;
 
-  if ((r = read_id(m, &id, ret_error)) < 0 || (r = lookup_account(userdata, id, &obj, ret_error)) < 0)
+  if ((r = read_id(svc, m, &id, &bo, ret_error)) < 0)
     return r;
-  if (!om_daemon_remove_account(userdata, obj, &error))
+  if (!svc->handlers.remove_account(bo->obj, &error, svc->user_data))
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
@@ -283,7 +369,9 @@ method_remove_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 static int
 method_reload(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-  om_daemon_reload(userdata);
+  OmBusService *svc = userdata;
+
+  svc->handlers.reload(svc->user_data);
   return sd_bus_reply_method_return(m, "");
 }
 
@@ -295,37 +383,74 @@ prop_get_version(sd_bus *bus, const char *path, const char *interface, const cha
 }
 
 static int
-prop_get_network(sd_bus *bus, const char *path, const char *interface, const char *property,
+prop_get_network_backend(sd_bus *bus, const char *path, const char *interface,
+                         const char *property, sd_bus_message *reply, void *userdata,
+                         sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+
+  return sd_bus_message_append(reply, "s", om_backend_to_string(svc->net->backend));
+}
+
+static int
+prop_get_network_state(sd_bus *bus, const char *path, const char *interface,
+                       const char *property, sd_bus_message *reply, void *userdata,
+                       sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+
+  return sd_bus_message_append(reply, "u", svc->net->nm_state);
+}
+
+static int
+prop_get_connectivity(sd_bus *bus, const char *path, const char *interface,
+                      const char *property, sd_bus_message *reply, void *userdata,
+                      sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+
+  return sd_bus_message_append(reply, "u", svc->net->connectivity);
+}
+
+static int
+prop_get_metered(sd_bus *bus, const char *path, const char *interface, const char *property,
                  sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-  const OmNetworkSnapshot *net = om_daemon_get_network(userdata);
+  OmBusService *svc = userdata;
 
-  if (g_str_equal(property, "NetworkBackend"))
-    return sd_bus_message_append(reply, "s", om_backend_to_string(net->backend));
-  if (g_str_equal(property, "NetworkState"))
-    return sd_bus_message_append(reply, "u", net->nm_state);
-  if (g_str_equal(property, "Connectivity"))
-    return sd_bus_message_append(reply, "u", net->connectivity);
-  if (g_str_equal(property, "Metered"))
-    return sd_bus_message_append(reply, "b",
-                                 (int)(net->metered == OM_NM_METERED_YES ||
-                                       net->metered == OM_NM_METERED_GUESS_YES));
-  if (g_str_equal(property, "ActiveConnections")) {
-    int r = sd_bus_message_open_container(reply, 'a', "s");
-    if (r < 0)
-      return r;
-    for (guint i = 0; i < net->active->len; i++) {
-      const OmActiveConnection *c = g_ptr_array_index(net->active, i);
-      if (c->state != OM_NM_ACTIVE_CONNECTION_STATE_ACTIVATED || c->id == NULL)
-        continue;
-      r = sd_bus_message_append(reply, "s", c->id);
-      if (r < 0)
-        return r;
-    }
-    return sd_bus_message_close_container(reply);
-  }
-  return -ENOENT;
+  return sd_bus_message_append(reply, "b", (int)om_network_snapshot_is_metered(svc->net));
 }
+
+static int
+prop_get_active_connections(sd_bus *bus, const char *path, const char *interface,
+                            const char *property, sd_bus_message *reply, void *userdata,
+                            sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+  int r = sd_bus_message_open_container(reply, 'a', "s");
+
+  if (r < 0)
+    return r;
+  for (guint i = 0; i < svc->net->active->len; i++) {
+    const OmActiveConnection *c = g_ptr_array_index(svc->net->active, i);
+
+    if (om_active_connection_is_listed(c) && (r = sd_bus_message_append(reply, "s", c->id)) < 0)
+      return r;
+  }
+  return sd_bus_message_close_container(reply);
+}
+
+/* The Manager's properties that follow the network, by the fact each publishes. */
+static const struct {
+  OmNetworkFacts fact;
+  const char *property;
+} network_properties[] = {
+  { OM_NETWORK_FACT_BACKEND, "NetworkBackend" },
+  { OM_NETWORK_FACT_NM_STATE, "NetworkState" },
+  { OM_NETWORK_FACT_CONNECTIVITY, "Connectivity" },
+  { OM_NETWORK_FACT_METERED, "Metered" },
+  { OM_NETWORK_FACT_ACTIVE_IDS, "ActiveConnections" },
+};
 
 static const sd_bus_vtable manager_vtable[] = {
   SD_BUS_VTABLE_START(0),
@@ -341,12 +466,14 @@ static const sd_bus_vtable manager_vtable[] = {
   SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                           SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_PROPERTY("Version", "s", prop_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-  SD_BUS_PROPERTY("NetworkBackend", "s", prop_get_network, 0,
+  SD_BUS_PROPERTY("NetworkBackend", "s", prop_get_network_backend, 0,
                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-  SD_BUS_PROPERTY("NetworkState", "u", prop_get_network, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-  SD_BUS_PROPERTY("Connectivity", "u", prop_get_network, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-  SD_BUS_PROPERTY("Metered", "b", prop_get_network, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-  SD_BUS_PROPERTY("ActiveConnections", "as", prop_get_network, 0,
+  SD_BUS_PROPERTY("NetworkState", "u", prop_get_network_state, 0,
+                  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY("Connectivity", "u", prop_get_connectivity, 0,
+                  SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY("Metered", "b", prop_get_metered, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY("ActiveConnections", "as", prop_get_active_connections, 0,
                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
   SD_BUS_VTABLE_END,
 };
@@ -357,15 +484,14 @@ static int
 find_account(sd_bus *bus, const char *path, const char *interface, void *userdata,
              void **found, sd_bus_error *ret_error)
 {
+  OmBusService *svc = userdata;
   g_autofree char *id = NULL;
-  OmObject *obj;
+  BusObject *bo;
 
-  if (sd_bus_path_decode(path, OM_ACCOUNT_PATH_PREFIX, &id) <= 0)
+  if (sd_bus_path_decode(path, OM_ACCOUNT_PATH_PREFIX, &id) <= 0 ||
+      (bo = g_hash_table_lookup(svc->accounts, id)) == NULL)
     return 0;
-  obj = om_daemon_lookup_account(userdata, id);
-  if (obj == NULL)
-    return 0;
-  *found = obj;
+  *found = bo;
   return 1;
 }
 
@@ -373,108 +499,74 @@ static int
 enumerate_accounts(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                    sd_bus_error *ret_error)
 {
-  GHashTable *accounts = om_daemon_get_accounts(userdata);
-  char **list = g_new(char *, g_hash_table_size(accounts) + 1);
+  OmBusService *svc = userdata;
+  char **list = g_new(char *, g_hash_table_size(svc->accounts) + 1);
   GHashTableIter iter;
   gpointer value;
   guint i = 0;
 
   /* sd-bus frees the list with free(); GLib's allocator is malloc. */
-  g_hash_table_iter_init(&iter, accounts);
+  g_hash_table_iter_init(&iter, svc->accounts);
   while (g_hash_table_iter_next(&iter, NULL, &value))
-    list[i++] = g_strdup(om_object_get_path(value));
+    list[i++] = g_strdup(om_object_get_path(((BusObject *)value)->obj));
   list[i] = NULL;
   *nodes = list;
   return 0;
 }
 
-int
-om_bus_service_export(OmDaemon *d, sd_bus *bus)
-{
-  int r;
-
-  if ((r = sd_bus_add_object_vtable(bus, NULL, OM_ROOT_PATH, OM_IFACE_OFFLINE, offline_vtable,
-                                    om_daemon_get_global(d))) < 0 ||
-      (r = sd_bus_add_object_vtable(bus, NULL, OM_ROOT_PATH, OM_IFACE_MANAGER, manager_vtable,
-                                    d)) < 0 ||
-      (r = sd_bus_add_object_manager(bus, NULL, OM_ROOT_PATH)) < 0 ||
-      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_OFFLINE,
-                                      offline_vtable, find_account, d)) < 0 ||
-      (r = sd_bus_add_fallback_vtable(bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_ACCOUNT,
-                                      account_vtable, find_account, d)) < 0 ||
-      (r = sd_bus_add_node_enumerator(bus, NULL, OM_ACCOUNT_PATH_PREFIX, enumerate_accounts, d)) < 0)
-    return r;
-  return 0;
-}
-
 /* ---- emission ---- */
 
-/* When the session bus stops taking our messages, signals would pile up in sd-bus's
- * queue (up to 384k messages). dbus-daemon does that when it still holds
- * max_incoming_bytes of our messages for a subscriber that never reads (1 GB on a stock
- * session bus, much less on a tight one): it stops reading from us until that subscriber
- * reads or goes, and does not disconnect it. Past QUEUE_SOFT_MAX queued messages that
- * have not moved for STALL_S seconds, signals are dropped and counted in the log.
- * Replies are always queued, so every call is answered once the bus moves again. A
- * healthy bus drains even the largest burst (every account changing at once) at once. */
-#define QUEUE_SOFT_MAX 1024
-#define STALL_S 5
-
-static struct {
-  uint64_t last_queued;
-  gint64 stalled_since;  /* 0: not stalled */
-  uint64_t dropped;
-} congestion;
-
 static gboolean
-may_emit(sd_bus *bus)
+may_emit(OmBusService *svc)
 {
   uint64_t queued = 0;
   gint64 now;
 
-  if (sd_bus_get_n_queued_write(bus, &queued) < 0 || queued < QUEUE_SOFT_MAX) {
-    if (congestion.dropped > 0)
+  if (!svc->exported)
+    return FALSE;
+  if (sd_bus_get_n_queued_write(svc->bus, &queued) < 0 || queued < QUEUE_SOFT_MAX) {
+    if (svc->congestion.dropped > 0)
       g_message("The session bus takes messages again; %" PRIu64 " signals were dropped",
-                congestion.dropped);
-    congestion.dropped = 0;
-    congestion.stalled_since = 0;
+                svc->congestion.dropped);
+    svc->congestion.dropped = 0;
+    svc->congestion.stalled_since = 0;
     return TRUE;
   }
   now = g_get_monotonic_time();
-  if (congestion.stalled_since == 0 || queued < congestion.last_queued)
-    congestion.stalled_since = now;
-  congestion.last_queued = queued;
-  if (now - congestion.stalled_since < STALL_S * G_USEC_PER_SEC)
+  if (svc->congestion.stalled_since == 0 || queued < svc->congestion.last_queued)
+    svc->congestion.stalled_since = now;
+  svc->congestion.last_queued = queued;
+  if (now - svc->congestion.stalled_since < STALL_S * G_USEC_PER_SEC)
     return TRUE;
-  if (congestion.dropped++ == 0)
+  if (svc->congestion.dropped++ == 0)
     g_warning("The session bus has not taken our %" PRIu64 " queued messages for %d s; "
               "dropping signals until it does", queued, STALL_S);
   return FALSE;
 }
 
 void
-om_bus_service_emit_phase(sd_bus *bus, OmObject *obj, OmNotifyType type, OmState old_state,
-                          OmState new_state)
+om_bus_service_emit_phase(OmBusService *svc, OmObject *obj, OmNotifyType type,
+                          OmState old_state, OmState new_state)
 {
   int r;
 
-  if (!may_emit(bus))
+  if (!may_emit(svc))
     return;
-  r = sd_bus_emit_signal(bus, om_object_get_path(obj), OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED,
-                         "uuuu", (uint32_t)type, (uint32_t)OM_STATE_MASK,
-                         (uint32_t)old_state, (uint32_t)new_state);
+  r = sd_bus_emit_signal(svc->bus, om_object_get_path(obj), OM_IFACE_OFFLINE,
+                         OM_SIGNAL_STATE_CHANGED, "uuuu", (uint32_t)type,
+                         (uint32_t)OM_STATE_MASK, (uint32_t)old_state, (uint32_t)new_state);
   if (r < 0)
     g_warning("Cannot emit StateChanged on %s: %s", om_object_get_path(obj), g_strerror(-r));
 }
 
 static void
-emit_changed(sd_bus *bus, const char *path, const char *iface, const char **names)
+emit_changed(OmBusService *svc, const char *path, const char *iface, const char **names)
 {
   int r;
 
-  if (names[0] == NULL || !may_emit(bus))
+  if (names[0] == NULL || !may_emit(svc))
     return;
-  r = sd_bus_emit_properties_changed_strv(bus, path, iface, (char **)names);
+  r = sd_bus_emit_properties_changed_strv(svc->bus, path, iface, (char **)names);
   if (r < 0)
     g_warning("Cannot emit PropertiesChanged on %s: %s", path, g_strerror(-r));
 }
@@ -484,12 +576,12 @@ emit_changed(sd_bus *bus, const char *path, const char *iface, const char **name
  * and its getters again: that took four times the instructions, for every object in
  * every transition (bench/REPORT.md). The values are the getters'. */
 static int
-emit_offline_changed(sd_bus *bus, OmObject *obj, OmObjectProps changed)
+emit_offline_changed(OmBusService *svc, OmObject *obj, OmObjectProps changed)
 {
-  sd_bus_message *m = NULL;
+  g_autoptr(sd_bus_message) m = NULL;
   int r;
 
-  r = sd_bus_message_new_signal(bus, &m, om_object_get_path(obj),
+  r = sd_bus_message_new_signal(svc->bus, &m, om_object_get_path(obj),
                                 "org.freedesktop.DBus.Properties", "PropertiesChanged");
   if (r >= 0)
     r = sd_bus_message_append(m, "s", OM_IFACE_OFFLINE);
@@ -511,21 +603,20 @@ emit_offline_changed(sd_bus *bus, OmObject *obj, OmObjectProps changed)
   if (r >= 0)
     r = sd_bus_message_append(m, "as", 0);
   if (r >= 0)
-    r = sd_bus_send(bus, m, NULL);
-  sd_bus_message_unref(m);
+    r = sd_bus_send(svc->bus, m, NULL);
   return r;
 }
 
 void
-om_bus_service_emit_properties(sd_bus *bus, OmObject *obj, OmObjectProps changed)
+om_bus_service_emit_properties(OmBusService *svc, OmObject *obj, OmObjectProps changed)
 {
   const char *account[3];
   guint a = 0;
   int r;
 
   if ((changed & (OM_PROP_STATE | OM_PROP_REQUESTED_STATE | OM_PROP_REASON |
-                  OM_PROP_TRANSITIONING)) && may_emit(bus)) {
-    r = emit_offline_changed(bus, obj, changed);
+                  OM_PROP_TRANSITIONING)) && may_emit(svc)) {
+    r = emit_offline_changed(svc, obj, changed);
     if (r < 0)
       g_warning("Cannot emit PropertiesChanged on %s: %s", om_object_get_path(obj),
                 g_strerror(-r));
@@ -535,68 +626,257 @@ om_bus_service_emit_properties(sd_bus *bus, OmObject *obj, OmObjectProps changed
   if (changed & OM_PROP_SETTINGS)
     account[a++] = "Settings";
   account[a] = NULL;
-  emit_changed(bus, om_object_get_path(obj), OM_IFACE_ACCOUNT, account);
+  emit_changed(svc, om_object_get_path(obj), OM_IFACE_ACCOUNT, account);
 }
 
 void
-om_bus_service_emit_manager_properties(sd_bus *bus, OmManagerProps changed)
+om_bus_service_network_changed(OmBusService *svc, OmNetworkFacts changed)
 {
-  static const char *const all[] = { "NetworkBackend", "NetworkState", "Connectivity",
-                                     "Metered", "ActiveConnections" };
-  const char *names[G_N_ELEMENTS(all) + 1];
+  const char *names[G_N_ELEMENTS(network_properties) + 1];
   guint n = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS(all); i++)
-    if (changed & (1u << i))
-      names[n++] = all[i];
+  for (guint i = 0; i < G_N_ELEMENTS(network_properties); i++)
+    if (changed & network_properties[i].fact)
+      names[n++] = network_properties[i].property;
   names[n] = NULL;
-  emit_changed(bus, OM_ROOT_PATH, OM_IFACE_MANAGER, names);
+  emit_changed(svc, OM_ROOT_PATH, OM_IFACE_MANAGER, names);
 }
 
 void
-om_bus_service_emit_account_added(sd_bus *bus, OmObject *obj)
+om_bus_service_transition_done(OmBusService *svc, OmObject *obj)
 {
+  BusObject *bo = om_object_is_global(obj) ? &svc->global :
+                  g_hash_table_lookup(svc->accounts, om_object_get_id(obj));
+
+  if (bo != NULL)
+    complete_waiter(bo, NULL);
+}
+
+/* ---- accounts ---- */
+
+static void
+bus_object_free(BusObject *bo)
+{
+  /* Only at exit does a waiter remain here: it gets no answer from a daemon that is
+   * exiting, and its caller sees the connection's end. */
+  sd_bus_message_unref(bo->waiter);
+  g_free(bo);
+}
+
+void
+om_bus_service_add_account(OmBusService *svc, OmObject *account)
+{
+  BusObject *bo = g_new0(BusObject, 1);
   int r;
 
-  if (!may_emit(bus))
+  bo->svc = svc;
+  bo->obj = account;
+  g_hash_table_replace(svc->accounts, g_strdup(om_object_get_id(account)), bo);
+  if (!may_emit(svc))
     return;
-  r = sd_bus_emit_object_added(bus, om_object_get_path(obj));
+  r = sd_bus_emit_object_added(svc->bus, om_object_get_path(account));
   if (r < 0)
-    g_warning("Cannot emit InterfacesAdded for %s: %s", om_object_get_path(obj),
+    g_warning("Cannot emit InterfacesAdded for %s: %s", om_object_get_path(account),
               g_strerror(-r));
 }
 
 void
-om_bus_service_emit_account_removed(sd_bus *bus, OmObject *obj)
+om_bus_service_remove_account(OmBusService *svc, OmObject *account)
 {
+  const char *id = om_object_get_id(account);
+  BusObject *bo = g_hash_table_lookup(svc->accounts, id);
+  g_autoptr(GError) error = NULL;
   int r;
 
-  if (!may_emit(bus))
+  if (bo == NULL)
     return;
-  r = sd_bus_emit_object_removed(bus, om_object_get_path(obj));
-  if (r < 0)
-    g_warning("Cannot emit InterfacesRemoved for %s: %s", om_object_get_path(obj),
-              g_strerror(-r));
-}
-
-void
-om_bus_service_complete_waiter(OmObject *obj, const GError *error)
-{
-  sd_bus_message *m = om_object_get_waiter(obj);
-  int r;
-
-  if (m == NULL)
-    return;
-  om_object_set_waiter(obj, NULL);
-  if (error != NULL) {
-    sd_bus_error bus_error = SD_BUS_ERROR_NULL;
-    om_bus_error_set_gerror(&bus_error, error);
-    r = sd_bus_reply_method_error(m, &bus_error);
-    sd_bus_error_free(&bus_error);
+  error = g_error_new(OM_ERROR, OM_ERROR_NOT_FOUND, "Account '%s' was removed", id);
+  complete_waiter(bo, error);
+  /* Before the record goes: sd-bus reads the object's interfaces through it. */
+  if (may_emit(svc)) {
+    r = sd_bus_emit_object_removed(svc->bus, om_object_get_path(account));
+    if (r < 0)
+      g_warning("Cannot emit InterfacesRemoved for %s: %s", om_object_get_path(account),
+                g_strerror(-r));
   }
-  else
-    r = sd_bus_reply_method_return(m, "u", (uint32_t)om_object_get_state(obj));
-  if (r < 0)
-    g_debug("Cannot answer SetCurrentState on %s: %s", om_object_get_path(obj), g_strerror(-r));
-  sd_bus_message_unref(m);
+  g_hash_table_remove(svc->accounts, id);
+}
+
+/* ---- the name, the connection ---- */
+
+static int
+on_name_lost(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+  const char *name;
+
+  if (sd_bus_message_read(m, "s", &name) >= 0 && g_str_equal(name, OM_BUS_NAME)) {
+    g_message("Replaced by another instance; exiting");
+    svc->handlers.stop(0, svc->user_data);
+  }
+  return 0;
+}
+
+static int
+on_name_acquired(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+  const sd_bus_error *error = sd_bus_message_get_error(reply);
+  uint32_t result;
+
+  if (error != NULL) {
+    g_printerr("Cannot own %s: %s\n", OM_BUS_NAME, error->message);
+    svc->handlers.stop(1, svc->user_data);
+    return 0;
+  }
+  /* DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER or _ALREADY_OWNER. */
+  if (sd_bus_message_read(reply, "u", &result) < 0 || (result != 1 && result != 4)) {
+    g_printerr("Cannot own %s: another instance has it (use --replace to take over)\n",
+               OM_BUS_NAME);
+    svc->handlers.stop(1, svc->user_data);
+    return 0;
+  }
+  svc->handlers.name_acquired(svc->user_data);
+  return 0;
+}
+
+int
+om_bus_service_start(OmBusService *svc, OmObject *global, const OmNetworkSnapshot *network,
+                     gboolean replace)
+{
+  uint64_t flags = SD_BUS_NAME_ALLOW_REPLACEMENT;
+  int r;
+
+  svc->global.obj = global;
+  svc->net = network;
+  if ((r = sd_bus_add_object_vtable(svc->bus, NULL, OM_ROOT_PATH, OM_IFACE_OFFLINE,
+                                    offline_vtable, &svc->global)) < 0 ||
+      (r = sd_bus_add_object_vtable(svc->bus, NULL, OM_ROOT_PATH, OM_IFACE_MANAGER,
+                                    manager_vtable, svc)) < 0 ||
+      (r = sd_bus_add_object_manager(svc->bus, NULL, OM_ROOT_PATH)) < 0 ||
+      (r = sd_bus_add_fallback_vtable(svc->bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_OFFLINE,
+                                      offline_vtable, find_account, svc)) < 0 ||
+      (r = sd_bus_add_fallback_vtable(svc->bus, NULL, OM_ACCOUNT_PATH_PREFIX, OM_IFACE_ACCOUNT,
+                                      account_vtable, find_account, svc)) < 0 ||
+      (r = sd_bus_add_node_enumerator(svc->bus, NULL, OM_ACCOUNT_PATH_PREFIX,
+                                      enumerate_accounts, svc)) < 0)
+    return r;
+  svc->exported = TRUE;
+  if ((r = sd_bus_match_signal(svc->bus, &svc->name_lost, "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameLost",
+                               on_name_lost, svc)) < 0)
+    return r;
+  if (replace)
+    flags |= SD_BUS_NAME_REPLACE_EXISTING;
+  return sd_bus_request_name_async(svc->bus, NULL, OM_BUS_NAME, flags, on_name_acquired, svc);
+}
+
+static int
+on_when_sent(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  OmBusService *svc = userdata;
+
+  svc->when_sent_call = sd_bus_slot_unref(svc->when_sent_call);
+  svc->when_sent(svc->when_sent_data);
+  return 0;
+}
+
+void
+om_bus_service_when_sent(OmBusService *svc, void (*done)(gpointer user_data),
+                         gpointer user_data)
+{
+  int r;
+
+  svc->when_sent_call = sd_bus_slot_unref(svc->when_sent_call);
+  svc->when_sent = done;
+  svc->when_sent_data = user_data;
+  r = sd_bus_call_method_async(svc->bus, &svc->when_sent_call, "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+                               on_when_sent, svc, "");
+  if (r < 0) {
+    g_warning("Cannot confirm that notifications were sent: %s", g_strerror(-r));
+    done(user_data);
+  }
+}
+
+void
+om_bus_service_flush(OmBusService *svc)
+{
+  gint64 deadline = g_get_monotonic_time() + FLUSH_TIMEOUT_S * G_USEC_PER_SEC;
+
+  /* Messages that arrive meanwhile are still answered. */
+  for (;;) {
+    uint64_t queued = 0;
+    gint64 now = g_get_monotonic_time();
+    int r;
+
+    if (sd_bus_get_n_queued_write(svc->bus, &queued) < 0 || queued == 0)
+      return;
+    if (now >= deadline) {
+      g_warning("Exiting with %" PRIu64 " messages unsent: the session bus does not take them",
+                queued);
+      return;
+    }
+    r = sd_bus_process(svc->bus, NULL);
+    if (r < 0)
+      return;
+    if (r == 0)
+      sd_bus_wait(svc->bus, (uint64_t)(deadline - now));
+  }
+}
+
+static void
+on_bus_lost(sd_bus *bus, gpointer user_data)
+{
+  OmBusService *svc = user_data;
+
+  g_warning("Lost the session bus; exiting");
+  svc->handlers.stop(1, svc->user_data);
+}
+
+sd_bus *
+om_bus_service_get_bus(OmBusService *svc)
+{
+  return svc->bus;
+}
+
+OmBusService *
+om_bus_service_new(const OmBusServiceHandlers *handlers, gpointer user_data, GError **error)
+{
+  g_autoptr(sd_bus) bus = NULL;
+  OmBusService *svc;
+  int r;
+
+  r = sd_bus_open_user(&bus);
+  if (r < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                "Cannot connect to the session bus: %s", g_strerror(-r));
+    return NULL;
+  }
+  svc = g_new0(OmBusService, 1);
+  svc->bus = g_steal_pointer(&bus);
+  svc->handlers = *handlers;
+  svc->user_data = user_data;
+  svc->global.svc = svc;
+  svc->accounts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)bus_object_free);
+  svc->source = om_bus_source_attach(svc->bus, NULL, on_bus_lost, svc);
+  return svc;
+}
+
+void
+om_bus_service_free(OmBusService *svc)
+{
+  if (svc == NULL)
+    return;
+  svc->exported = FALSE;
+  g_clear_pointer(&svc->global.waiter, sd_bus_message_unref);
+  g_hash_table_unref(svc->accounts);
+  svc->name_lost = sd_bus_slot_unref(svc->name_lost);
+  svc->when_sent_call = sd_bus_slot_unref(svc->when_sent_call);
+  g_source_destroy(svc->source);
+  g_source_unref(svc->source);
+  sd_bus_close(svc->bus);
+  sd_bus_unref(svc->bus);
+  g_free(svc);
 }

@@ -1,23 +1,72 @@
-/* The session bus face of the daemon: sd-bus vtables for the interfaces in dbus/ (the XML),
- * the ObjectManager, and the signals. Marshalling only; decisions live in daemon.c and
- * offline-object.c. */
+/* The daemon's face on the session bus (model: logind-session-dbus.c beside
+ * logind-session.c): it owns the connection, the vtables of the interfaces in dbus/ and
+ * the ObjectManager, the bus name, the bound on a bus that stops taking messages, the
+ * waiting BLOCK calls, and the signals. The engine tells it what changed; it calls the
+ * engine back through OmBusServiceHandlers for what clients ask. docs/design.md, "The
+ * bus face". */
 #pragma once
 
+#include <glib.h>
 #include <systemd/sd-bus.h>
 
-#include "daemon.h"
+#include "network-snapshot.h"
+#include "offline-object.h"
 
-/* Exports the root object, the account objects (a fallback vtable with a node
- * enumerator) and the ObjectManager. Returns a negative errno on failure. */
-int om_bus_service_export(OmDaemon *daemon, sd_bus *bus);
+typedef struct OmBusService OmBusService;
 
-void om_bus_service_emit_phase(sd_bus *bus, OmObject *object, OmNotifyType type,
+typedef struct {
+  /* What clients ask. Each saves the change before it applies it; on error nothing
+   * changed and @error (OM_ERROR) says why. */
+  gboolean (*set_requested)(OmObject *object, OmState requested, GError **error,
+                            gpointer user_data);
+  OmObject *(*add_account)(const char *id, const OmAccountSettings *settings, GError **error,
+                           gpointer user_data);
+  gboolean (*update_account)(OmObject *account, const OmAccountSettings *settings,
+                             GError **error, gpointer user_data);
+  gboolean (*remove_account)(OmObject *account, GError **error, gpointer user_data);
+  void (*reload)(gpointer user_data);
+  /* The bus name is ours. */
+  void (*name_acquired)(gpointer user_data);
+  /* The service cannot go on: the name could not be had or was taken over (@status 1 or
+   * 0), or the session bus is gone (1). */
+  void (*stop)(int status, gpointer user_data);
+} OmBusServiceHandlers;
+
+/* Connects to the session bus and attaches it to the default main context. */
+OmBusService *om_bus_service_new(const OmBusServiceHandlers *handlers, gpointer user_data,
+                                 GError **error);
+/* Closes the connection; a BLOCK call still waiting gets no answer (its caller sees the
+ * connection's end). */
+void om_bus_service_free(OmBusService *service);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(OmBusService, om_bus_service_free)
+
+/* For the daemon's other session-bus peers (they must not block it either). */
+sd_bus *om_bus_service_get_bus(OmBusService *service);
+
+/* Exports the root object (@global and the Manager, reading @network), the accounts
+ * added so far and the ObjectManager, then asks for the bus name (@replace: take it from
+ * a running instance). Returns a negative errno on failure. */
+int om_bus_service_start(OmBusService *service, OmObject *global,
+                         const OmNetworkSnapshot *network, gboolean replace);
+
+/* Accounts appear and go (InterfacesAdded/Removed once exported). A removed account's
+ * waiting BLOCK call fails with NotFound. */
+void om_bus_service_add_account(OmBusService *service, OmObject *account);
+void om_bus_service_remove_account(OmBusService *service, OmObject *account);
+
+/* What the objects and the network did. */
+void om_bus_service_emit_phase(OmBusService *service, OmObject *object, OmNotifyType type,
                                OmState old_state, OmState new_state);
-void om_bus_service_emit_properties(sd_bus *bus, OmObject *object, OmObjectProps changed);
-void om_bus_service_emit_manager_properties(sd_bus *bus, OmManagerProps changed);
-void om_bus_service_emit_account_added(sd_bus *bus, OmObject *object);
-/* Call while the object can still be found. */
-void om_bus_service_emit_account_removed(sd_bus *bus, OmObject *object);
+void om_bus_service_emit_properties(OmBusService *service, OmObject *object,
+                                    OmObjectProps changed);
+void om_bus_service_network_changed(OmBusService *service, OmNetworkFacts changed);
+/* A transition of @object ended: its waiting BLOCK call is answered with its state. */
+void om_bus_service_transition_done(OmBusService *service, OmObject *object);
 
-/* Answers the BLOCK call waiting on @object, if any: with its state, or with @error. */
-void om_bus_service_complete_waiter(OmObject *object, const GError *error);
+/* Calls @done once the bus has taken everything sent so far (a round trip to the bus
+ * driver, answered only after it read what came before). */
+void om_bus_service_when_sent(OmBusService *service, void (*done)(gpointer user_data),
+                              gpointer user_data);
+
+/* Sends what is queued, for a bounded time: at exit. */
+void om_bus_service_flush(OmBusService *service);

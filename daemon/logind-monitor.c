@@ -5,8 +5,7 @@
 #include <unistd.h>
 
 #include "bus-name-watch.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+#include "bus-util.h"
 
 #define LOGIND_NAME "org.freedesktop.login1"
 #define LOGIND_PATH "/org/freedesktop/login1"

@@ -4,8 +4,7 @@
 #include <string.h>
 
 #include "bus-name-watch.h"
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
+#include "bus-util.h"
 
 #define NM_NAME "org.freedesktop.NetworkManager"
 #define NM_PATH "/org/freedesktop/NetworkManager"
@@ -170,41 +169,12 @@ read_variant_string(sd_bus_message *m, char type, char **out)
   return r;
 }
 
-/* Calls @apply for every entry of an a{sv} at the read position; @apply reads or skips
- * the variant. */
-static int
-read_properties(sd_bus_message *m, int (*apply)(gpointer target, const char *name,
-                                                 sd_bus_message *m),
-                gpointer target)
-{
-  int r = sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "{sv}");
-
-  if (r < 0)
-    return r;
-  while ((r = sd_bus_message_enter_container(m, SD_BUS_TYPE_DICT_ENTRY, "sv")) > 0) {
-    const char *name;
-
-    r = sd_bus_message_read(m, "s", &name);
-    if (r < 0)
-      return r;
-    r = apply(target, name, m);
-    if (r < 0)
-      return r;
-    r = sd_bus_message_exit_container(m);
-    if (r < 0)
-      return r;
-  }
-  if (r < 0)
-    return r;
-  return sd_bus_message_exit_container(m);
-}
-
 /* ---- active connections ---- */
 
 static int
-apply_active_property(gpointer target, const char *name, sd_bus_message *m)
+apply_active_property(const char *name, sd_bus_message *m, gpointer user_data)
 {
-  ActiveEntry *e = target;
+  ActiveEntry *e = user_data;
 
   if (g_str_equal(name, "Id"))
     return read_variant_string(m, SD_BUS_TYPE_STRING, &e->conn.id);
@@ -233,7 +203,7 @@ on_active_read(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     /* Gone already (a short-lived activation); the next ActiveConnections drops it. */
     g_debug("NetworkManager: cannot read %s: %s", e->path, error->message);
   } else {
-    r = read_properties(m, apply_active_property, e);
+    r = om_bus_read_dict(m, 0, apply_active_property, e);
     if (r < 0)
       g_warning("NetworkManager: cannot parse %s: %s", e->path, g_strerror(-r));
     else
@@ -314,9 +284,9 @@ sync_active(OmNmMonitor *nm, char **paths)
 /* ---- the manager ---- */
 
 static int
-apply_manager_property(gpointer target, const char *name, sd_bus_message *m)
+apply_manager_property(const char *name, sd_bus_message *m, gpointer user_data)
 {
-  OmNmMonitor *nm = target;
+  OmNmMonitor *nm = user_data;
 
   if (g_str_equal(name, "State"))
     return read_variant_u32(m, &nm->state);
@@ -381,7 +351,7 @@ on_manager_read(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
     schedule_retry(nm, error->message);
     return 0;
   }
-  r = read_properties(m, apply_manager_property, nm);
+  r = om_bus_read_dict(m, 0, apply_manager_property, nm);
   if (r < 0) {
     g_autofree char *why = g_strdup_printf("malformed reply: %s", g_strerror(-r));
     schedule_retry(nm, why);
@@ -436,7 +406,7 @@ on_manager_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *r
   if (!from_owner(nm, m) || sd_bus_message_read(m, "s", &iface) < 0 ||
       !g_str_equal(iface, NM_IFACE))
     return 0;
-  r = read_properties(m, apply_manager_property, nm);
+  r = om_bus_read_dict(m, 0, apply_manager_property, nm);
   if (r < 0) {
     g_warning("NetworkManager: malformed PropertiesChanged: %s", g_strerror(-r));
     start_read(nm);
@@ -463,7 +433,7 @@ on_active_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *re
   e = g_hash_table_lookup(nm->active, sd_bus_message_get_path(m));
   if (e == NULL)
     return 0;
-  r = read_properties(m, apply_active_property, e);
+  r = om_bus_read_dict(m, 0, apply_active_property, e);
   if (r < 0)
     g_warning("NetworkManager: malformed PropertiesChanged on %s", e->path);
   /* Read it whole when this left a gap: a property invalidated, or an entry whose

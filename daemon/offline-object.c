@@ -11,7 +11,6 @@ struct OmObject {
   char *path;
   char *id;                  /* NULL: the global object */
   OmAccountSettings settings;
-  gboolean file_broken;
 
   OmState requested;
   OmState state;
@@ -26,7 +25,6 @@ struct OmObject {
   guint retry_id;
   guint retry_s;
 
-  gpointer waiter;
   gboolean started;          /* visible: changes are transitions */
 };
 
@@ -417,12 +415,6 @@ om_object_set_settings(OmObject *obj, const OmAccountSettings *settings)
   om_object_update(obj, OM_CAUSE_USER);
 }
 
-const OmObjectContext *
-om_object_get_context(const OmObject *obj)
-{
-  return obj->ctx;
-}
-
 const char *
 om_object_get_path(const OmObject *obj)
 {
@@ -475,28 +467,4 @@ const char *
 om_object_get_display_name(const OmObject *obj)
 {
   return obj->settings.display_name != NULL ? obj->settings.display_name : obj->id;
-}
-
-gpointer
-om_object_get_waiter(const OmObject *obj)
-{
-  return obj->waiter;
-}
-
-void
-om_object_set_waiter(OmObject *obj, gpointer waiter)
-{
-  obj->waiter = waiter;
-}
-
-gboolean
-om_object_get_file_broken(const OmObject *obj)
-{
-  return obj->file_broken;
-}
-
-void
-om_object_set_file_broken(OmObject *obj, gboolean broken)
-{
-  obj->file_broken = broken;
 }

@@ -91,8 +91,6 @@ void om_object_set_requested(OmObject *object, OmState requested);
 /* The caller has persisted @settings; applies them at once. Accounts only. */
 void om_object_set_settings(OmObject *object, const OmAccountSettings *settings);
 
-/* The context the object was created with; its user_data is the daemon's. */
-const OmObjectContext *om_object_get_context(const OmObject *object);
 const char *om_object_get_path(const OmObject *object);
 const char *om_object_get_id(const OmObject *object);  /* NULL for the global object */
 gboolean om_object_is_global(const OmObject *object);
@@ -102,12 +100,3 @@ OmReason om_object_get_reason(const OmObject *object);
 gboolean om_object_get_transitioning(const OmObject *object);
 const OmAccountSettings *om_object_get_settings(const OmObject *object);
 const char *om_object_get_display_name(const OmObject *object);
-
-/* An opaque slot for the bus layer: the BLOCK call waiting for this object's DONE. */
-gpointer om_object_get_waiter(const OmObject *object);
-void om_object_set_waiter(OmObject *object, gpointer waiter);
-
-/* Whether the account's file stopped parsing after it was loaded (its last good
- * settings stay in force and the file is not rewritten). */
-gboolean om_object_get_file_broken(const OmObject *object);
-void om_object_set_file_broken(OmObject *object, gboolean broken);

@@ -21,87 +21,9 @@ om_reason_to_string(OmReason reason)
 }
 
 const char *
-om_backend_to_string(OmBackend backend)
-{
-  switch (backend) {
-  case OM_BACKEND_NETWORKMANAGER:
-    return "networkmanager";
-  case OM_BACKEND_NETLINK:
-    return "netlink";
-  case OM_BACKEND_NONE:
-    break;
-  }
-  return "none";
-}
-
-const char *
 om_state_to_string(OmState state)
 {
   return state == OM_STATE_ONLINE ? "online" : "offline";
-}
-
-void
-om_active_connection_free(OmActiveConnection *c)
-{
-  if (c == NULL)
-    return;
-  g_free(c->id);
-  g_free(c->uuid);
-  g_free(c->type);
-  g_free(c);
-}
-
-void
-om_network_snapshot_init(OmNetworkSnapshot *s)
-{
-  *s = (OmNetworkSnapshot){
-    .backend = OM_BACKEND_NONE,
-    .networking_enabled = TRUE,
-    .active = g_ptr_array_new_with_free_func((GDestroyNotify)om_active_connection_free),
-  };
-}
-
-void
-om_network_snapshot_clear(OmNetworkSnapshot *s)
-{
-  g_clear_pointer(&s->active, g_ptr_array_unref);
-}
-
-void
-om_network_snapshot_copy(OmNetworkSnapshot *dest, const OmNetworkSnapshot *src)
-{
-  *dest = *src;
-  dest->active = g_ptr_array_new_full(src->active->len,
-                                      (GDestroyNotify)om_active_connection_free);
-  for (guint i = 0; i < src->active->len; i++) {
-    const OmActiveConnection *c = g_ptr_array_index(src->active, i);
-    OmActiveConnection *copy = g_new(OmActiveConnection, 1);
-
-    *copy = *c;
-    copy->id = g_strdup(c->id);
-    copy->uuid = g_strdup(c->uuid);
-    copy->type = g_strdup(c->type);
-    g_ptr_array_add(dest->active, copy);
-  }
-}
-
-gboolean
-om_network_snapshot_network_equal(const OmNetworkSnapshot *a, const OmNetworkSnapshot *b)
-{
-  if (a->backend != b->backend || a->nm_state != b->nm_state ||
-      a->connectivity != b->connectivity || a->metered != b->metered ||
-      a->networking_enabled != b->networking_enabled ||
-      a->default_route != b->default_route || a->active->len != b->active->len)
-    return FALSE;
-  for (guint i = 0; i < a->active->len; i++) {
-    const OmActiveConnection *x = g_ptr_array_index(a->active, i);
-    const OmActiveConnection *y = g_ptr_array_index(b->active, i);
-
-    if (g_strcmp0(x->id, y->id) != 0 || g_strcmp0(x->uuid, y->uuid) != 0 ||
-        g_strcmp0(x->type, y->type) != 0 || x->state != y->state || x->vpn != y->vpn)
-      return FALSE;
-  }
-  return TRUE;
 }
 
 /* The conditions the global object and every account share, in the order they win. */
@@ -182,8 +104,7 @@ om_policy_account(const OmNetworkSnapshot *net, OmState global_requested, OmStat
   if (connectivity == OM_NM_CONNECTIVITY_LIMITED &&
       settings->min_connectivity == OM_MIN_CONNECTIVITY_FULL)
     return OM_REASON_LIMITED;
-  if (!settings->allow_metered &&
-      (net->metered == OM_NM_METERED_YES || net->metered == OM_NM_METERED_GUESS_YES))
+  if (!settings->allow_metered && om_network_snapshot_is_metered(net))
     return OM_REASON_METERED;
   if (settings->require_connections[0] != NULL && !required_connection_active(net, settings))
     return OM_REASON_CONNECTION_INACTIVE;

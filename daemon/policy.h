@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "account-settings.h"
+#include "network-snapshot.h"
 
 /* MAPI's values (MAPIOFFLINE_STATE_*). */
 typedef enum {
@@ -30,80 +31,13 @@ typedef enum {
 } OmReason;
 
 typedef enum {
-  OM_BACKEND_NONE,
-  OM_BACKEND_NETLINK,
-  OM_BACKEND_NETWORKMANAGER,
-} OmBackend;
-
-/* NetworkManager's enums, as far as the policy needs them. */
-enum {
-  OM_NM_STATE_UNKNOWN = 0,
-  OM_NM_STATE_ASLEEP = 10,
-  OM_NM_STATE_DISCONNECTED = 20,
-  OM_NM_STATE_DISCONNECTING = 30,
-  OM_NM_STATE_CONNECTING = 40,
-  OM_NM_STATE_CONNECTED_LOCAL = 50,
-  OM_NM_STATE_CONNECTED_SITE = 60,
-  OM_NM_STATE_CONNECTED_GLOBAL = 70,
-};
-enum {
-  OM_NM_CONNECTIVITY_UNKNOWN = 0,
-  OM_NM_CONNECTIVITY_NONE = 1,
-  OM_NM_CONNECTIVITY_PORTAL = 2,
-  OM_NM_CONNECTIVITY_LIMITED = 3,
-  OM_NM_CONNECTIVITY_FULL = 4,
-};
-enum {
-  OM_NM_METERED_UNKNOWN = 0,
-  OM_NM_METERED_YES = 1,
-  OM_NM_METERED_NO = 2,
-  OM_NM_METERED_GUESS_YES = 3,
-  OM_NM_METERED_GUESS_NO = 4,
-};
-enum {
-  OM_NM_ACTIVE_CONNECTION_STATE_ACTIVATED = 2,
-};
-
-/* One of NetworkManager's active connections. */
-typedef struct {
-  char *id;
-  char *uuid;
-  char *type;
-  guint32 state;  /* NMActiveConnectionState */
-  gboolean vpn;
-} OmActiveConnection;
-
-/* What the daemon knows about the world outside it. */
-typedef struct {
-  OmBackend backend;
-  guint32 nm_state;            /* NMState; under netlink 70 with a default route, else 20 */
-  guint32 connectivity;        /* NMConnectivityState; under netlink UNKNOWN */
-  guint32 metered;             /* NMMetered */
-  gboolean networking_enabled;
-  gboolean default_route;      /* NM: PrimaryConnection is not "/" or State >= CONNECTED_SITE;
-                                * netlink: a default route */
-  gboolean suspended;          /* logind PrepareForSleep(true) until PrepareForSleep(false) */
-  GPtrArray *active;           /* OmActiveConnection*, owned; never NULL */
-} OmNetworkSnapshot;
-
-typedef enum {
   OM_PROBE_UNKNOWN,      /* not probed since the last change */
   OM_PROBE_REACHABLE,
   OM_PROBE_UNREACHABLE,
 } OmProbeResult;
 
 const char *om_reason_to_string(OmReason reason);
-const char *om_backend_to_string(OmBackend backend);
 const char *om_state_to_string(OmState state);
-
-void om_network_snapshot_init(OmNetworkSnapshot *snapshot);
-void om_network_snapshot_clear(OmNetworkSnapshot *snapshot);
-void om_network_snapshot_copy(OmNetworkSnapshot *dest, const OmNetworkSnapshot *src);
-void om_active_connection_free(OmActiveConnection *connection);
-/* Whether @a and @b agree on everything but `suspended`. */
-gboolean om_network_snapshot_network_equal(const OmNetworkSnapshot *a,
-                                           const OmNetworkSnapshot *b);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(OmNetworkSnapshot, om_network_snapshot_clear)
 
 /* The reason the global object is OFFLINE, or NONE. Only its requested mode, suspend and
  * the network's existence count: connectivity, metered, connections and reachability
