@@ -1,10 +1,13 @@
 /* Fuzzes the escaping of account ids into object paths, both ways: any bytes as an id
  * (encoded, then decoded back) and as an object path (decoded, then encoded back).
- * Checks that the escaping is the one DESIGN.md documents (and that clients reimplement):
+ * Checks that the escaping is the one the bus contract documents (clients reimplement it):
  * "_xx" for every byte outside [A-Za-z0-9] and for a leading digit. */
-#include "daemon.h"
+#include <systemd/sd-bus.h>
+
+#include "account-settings.h"
 #include "fuzz-check.h"
 #include "fuzz-input.h"
+#include "offlinemgr-bus.h"
 
 /* The documented escaping, written independently of sd-bus. */
 static char *

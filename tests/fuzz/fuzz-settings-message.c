@@ -6,10 +6,12 @@
  * accepted settings touch only the keys given, and survive a keyfile round trip. */
 #include <sys/socket.h>
 
-#include "daemon.h"
+#include <systemd/sd-bus.h>
+
 #include "errors.h"
 #include "fuzz-settings.h"
 #include "fuzz-input.h"
+#include "offlinemgr-bus.h"
 #include "settings-message.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sd_bus_message, sd_bus_message_unref)
