@@ -42,19 +42,18 @@ struct OmRegistration {
   pthread_t running_thread;
 };
 
-/* One watched object path: the match rule and the last known state, shared by every
- * registration of that path in the client. */
+/* One watched object path and its last known state, shared by every registration of
+ * that path in the client. */
 struct OmWatch {
   OmWatch *next;
   char *path;
   OmRegistration *regs;
   unsigned n_regs;
-  bool match_added;
   uint32_t last_known;         /* OM_STATE_*; 0 while unknown */
 };
 
 typedef enum {
-  OM_EVENT_PHASE,              /* a StateChanged signal */
+  OM_EVENT_PHASE,              /* one phase of a StatesChanged signal */
   OM_EVENT_REREAD,             /* the State read after the daemon's name got a new owner */
   OM_EVENT_WAITER,             /* the reply a blocking SetCurrentState waits for */
 } OmEventKind;
@@ -107,6 +106,7 @@ struct OmClient {
   bool dedicated_dispatcher;   /* the MAPI face's thread: others never take the role */
   bool dispatcher_stop;        /* om_client_dispatcher_run() returns */
   bool tracking_owner;         /* the NameOwnerChanged rule is in place */
+  bool states_rule;            /* the StatesChanged rule is in place (while any watch is) */
   char *owner;                 /* the unique name owning OM_BUS_NAME; NULL: none */
   OmWatch *watches;
   OmEvent *queue_head, *queue_tail;

@@ -1,5 +1,5 @@
 /* The client: a private libdbus connection, the fd and dispatch call that integrate it
- * into any main loop, and the ordered event queue that turns the daemon's StateChanged
+ * into any main loop, and the ordered event queue that turns the daemon's StatesChanged
  * signals into registrations' callbacks.
  *
  * Messages flow in one order: libdbus's incoming queue → the filter (which only records
@@ -234,31 +234,56 @@ on_name_owner_changed(OmClient *c, DBusMessage *msg)
   pthread_mutex_unlock(&c->lock);
 }
 
+/* Queues one phase (lock held) if it is for a watched object and well formed. */
 static void
-on_state_changed(OmClient *c, DBusMessage *msg)
+queue_phase(OmClient *c, const char *path, dbus_uint32_t type, dbus_uint32_t old_state,
+            dbus_uint32_t new_state)
 {
-  dbus_uint32_t type, mask, old_state, new_state;
-  const char *sender = dbus_message_get_sender(msg);
-  const char *path = dbus_message_get_path(msg);
   OmEvent *ev;
 
-  if (sender == NULL || path == NULL ||
-      !dbus_message_get_args(msg, NULL, DBUS_TYPE_UINT32, &type, DBUS_TYPE_UINT32, &mask,
-                             DBUS_TYPE_UINT32, &old_state, DBUS_TYPE_UINT32, &new_state,
-                             DBUS_TYPE_INVALID))
-    return;
   /* Only the supported kind of notification is passed on (spec §13 rules 26 and 30). */
-  if (type < OM_NOTIFY_START || type > OM_NOTIFY_DONE || mask != OM_STATE_MASK ||
+  if (type < OM_NOTIFY_START || type > OM_NOTIFY_DONE ||
       (old_state != OM_STATE_OFFLINE && old_state != OM_STATE_ONLINE) ||
-      (new_state != OM_STATE_OFFLINE && new_state != OM_STATE_ONLINE))
+      (new_state != OM_STATE_OFFLINE && new_state != OM_STATE_ONLINE) ||
+      find_watch(c, path) == NULL || (ev = event_new(c, OM_EVENT_PHASE, path)) == NULL)
     return;
+  ev->notify_type = type;
+  ev->old_state = old_state;
+  ev->new_state = new_state;
+  enqueue(c, ev);
+}
+
+/* StatesChanged(a(ouuu)): every phase of one turn of the daemon, for every object; the
+ * watched objects' phases are queued in order. A malformed entry is skipped. */
+static void
+on_states_changed(OmClient *c, DBusMessage *msg)
+{
+  const char *sender = dbus_message_get_sender(msg);
+  DBusMessageIter args, array;
+
+  if (sender == NULL || !dbus_message_has_path(msg, OM_ROOT_PATH) ||
+      !dbus_message_has_signature(msg, "a(ouuu)") || !dbus_message_iter_init(msg, &args))
+    return;
+  dbus_message_iter_recurse(&args, &array);
   pthread_mutex_lock(&c->lock);
-  if (c->owner != NULL && strcmp(sender, c->owner) == 0 && find_watch(c, path) != NULL &&
-      (ev = event_new(c, OM_EVENT_PHASE, path)) != NULL) {
-    ev->notify_type = type;
-    ev->old_state = old_state;
-    ev->new_state = new_state;
-    enqueue(c, ev);
+  if (c->owner != NULL && strcmp(sender, c->owner) == 0) {
+    for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+         dbus_message_iter_next(&array)) {
+      DBusMessageIter entry;
+      const char *path;
+      dbus_uint32_t type, old_state, new_state;
+
+      /* The signature was checked: an object path and three uint32. */
+      dbus_message_iter_recurse(&array, &entry);
+      dbus_message_iter_get_basic(&entry, &path);
+      dbus_message_iter_next(&entry);
+      dbus_message_iter_get_basic(&entry, &type);
+      dbus_message_iter_next(&entry);
+      dbus_message_iter_get_basic(&entry, &old_state);
+      dbus_message_iter_next(&entry);
+      dbus_message_iter_get_basic(&entry, &new_state);
+      queue_phase(c, path, type, old_state, new_state);
+    }
   }
   pthread_mutex_unlock(&c->lock);
 }
@@ -337,8 +362,8 @@ filter(DBusConnection *conn, DBusMessage *msg, void *data)
       on_name_owner_changed(c, msg);
       return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
     }
-    if (dbus_message_is_signal(msg, OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED)) {
-      on_state_changed(c, msg);
+    if (dbus_message_is_signal(msg, OM_IFACE_MANAGER, OM_SIGNAL_STATES_CHANGED)) {
+      on_states_changed(c, msg);
       return DBUS_HANDLER_RESULT_HANDLED;
     }
     return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -910,18 +935,11 @@ om_client_call_in_order(OmClient *client, DBusMessage *msg, DBusMessage **reply,
   "type='signal',sender='" DBUS_SERVICE_DBUS "',path='" DBUS_PATH_DBUS "',interface='"     \
   DBUS_INTERFACE_DBUS "',member='NameOwnerChanged',arg0='" OM_BUS_NAME "'"
 
-static char *
-state_rule(const char *path)
-{
-  static const char format[] = "type='signal',sender='" OM_BUS_NAME "',path='%s',interface='"
-                               OM_IFACE_OFFLINE "',member='" OM_SIGNAL_STATE_CHANGED "'";
-  size_t size = sizeof format + strlen(path);
-  char *rule = malloc(size);
-
-  if (rule != NULL)
-    snprintf(rule, size, format, path);
-  return rule;
-}
+/* The one rule for the daemon's notifications, whatever the number of objects and
+ * registrations (docs/design.md, "One message per change"). */
+#define STATES_RULE                                                                        \
+  "type='signal',sender='" OM_BUS_NAME "',path='" OM_ROOT_PATH "',interface='"             \
+  OM_IFACE_MANAGER "',member='" OM_SIGNAL_STATES_CHANGED "'"
 
 /* With match_lock held. */
 static int
@@ -994,11 +1012,13 @@ alloc_token(OmClient *c)
   }
 }
 
-/* Drops the watch of @path if it has no registrations left, with its match rule. */
+/* Drops the watch of @path if it has no registrations left, and the StatesChanged rule
+ * with the last watch. */
 static void
 release_watch(OmClient *c, const char *path)
 {
   OmWatch *w = NULL;
+  bool drop_rule = false;
 
   pthread_mutex_lock(&c->match_lock);
   pthread_mutex_lock(&c->lock);
@@ -1010,31 +1030,32 @@ release_watch(OmClient *c, const char *path)
       }
       break;
     }
+  if (c->watches == NULL && c->states_rule) {
+    c->states_rule = false;
+    drop_rule = true;
+  }
   pthread_mutex_unlock(&c->lock);
-  if (w != NULL) {
-    if (w->match_added) {
-      DBusError e = DBUS_ERROR_INIT;
-      char *rule = state_rule(w->path);
+  if (drop_rule) {
+    DBusError e = DBUS_ERROR_INIT;
 
-      /* Waits for the bus, so the rule is gone when Unadvise returns. */
-      if (rule != NULL)
-        dbus_bus_remove_match(c->conn, rule, &e);
-      dbus_error_free(&e);
-      free(rule);
-    }
+    /* Waits for the bus, so the rule is gone when Unadvise returns. */
+    dbus_bus_remove_match(c->conn, STATES_RULE, &e);
+    dbus_error_free(&e);
+  }
+  if (w != NULL) {
     free(w->path);
     free(w);
   }
   pthread_mutex_unlock(&c->match_lock);
 }
 
-/* With match_lock held: the watch of @path, with its match rule in place. */
+/* With match_lock held: the watch of @path, and the StatesChanged rule in place. */
 static int
 get_watch(OmClient *c, const char *path, OmWatch **watch, OmError *error)
 {
   OmWatch *w;
   DBusError e = DBUS_ERROR_INIT;
-  char *rule;
+  bool have_rule;
   int r;
 
   pthread_mutex_lock(&c->lock);
@@ -1048,23 +1069,21 @@ get_watch(OmClient *c, const char *path, OmWatch **watch, OmError *error)
       c->watches = w;
     }
   }
+  have_rule = c->states_rule;
   pthread_mutex_unlock(&c->lock);
   if (w == NULL)
     return om_set_error(error, OM_E_NO_MEMORY, NULL, "Out of memory");
   *watch = w;
-  if (w->match_added)
+  if (have_rule)
     return 0;
-  if ((rule = state_rule(path)) == NULL)
-    return om_set_error(error, OM_E_NO_MEMORY, NULL, "Out of memory");
-  dbus_bus_add_match(c->conn, rule, &e);
-  free(rule);
+  dbus_bus_add_match(c->conn, STATES_RULE, &e);
   if (dbus_error_is_set(&e)) {
     r = om_set_error_from_bus(error, &e);
     dbus_error_free(&e);
     return r;
   }
   pthread_mutex_lock(&c->lock);
-  w->match_added = true;
+  c->states_rule = true;
   pthread_mutex_unlock(&c->lock);
   return 0;
 }

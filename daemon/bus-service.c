@@ -41,6 +41,9 @@ struct OmBusService {
   gpointer user_data;
 
   gboolean exported;
+  sd_bus_slot *incoming;
+  GArray *batch;                      /* Emission: this turn's signals, not sent yet */
+  guint batch_id;                     /* sends the batch at the end of the turn */
   BusObject global;
   GHashTable *accounts;               /* id → BusObject*, owned */
   const OmNetworkSnapshot *net;       /* the engine's, read by the Manager's getters */
@@ -59,6 +62,8 @@ struct OmBusService {
 
 /* ---- answering ---- */
 
+static void send_batch(OmBusService *svc);
+
 /* Answers @bo's waiting BLOCK call with its state, or with @error. */
 static void
 complete_waiter(BusObject *bo, const GError *error)
@@ -68,6 +73,7 @@ complete_waiter(BusObject *bo, const GError *error)
 
   if (m == NULL)
     return;
+  send_batch(bo->svc);
   if (error != NULL) {
     g_auto(sd_bus_error) bus_error = SD_BUS_ERROR_NULL;
 
@@ -123,9 +129,11 @@ method_set_current_state(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
     return om_bus_error_set(ret_error, OM_ERROR_PENDING, "A transition of %s is under way",
                             om_object_get_path(bo->obj));
 
-  if (!svc->handlers.set_requested(bo->obj, (OmState)state, &error, svc->user_data))
+  r = svc->handlers.set_requested(bo->obj, (OmState)state, &error, svc->user_data);
+  /* The reply follows the signals of what the request did. */
+  send_batch(svc);
+  if (!r)
     return om_bus_error_set_gerror(ret_error, error);
-
   if ((flags & OM_FLAG_BLOCK) && om_object_get_transitioning(bo->obj)) {
     /* Answered after DONE, by om_bus_service_transition_done(). */
     bo->waiter = sd_bus_message_ref(m);
@@ -325,6 +333,7 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
       (r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
   obj = svc->handlers.add_account(id, &settings, &error, svc->user_data);
+  send_batch(svc);
   if (obj == NULL)
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "o", om_object_get_path(obj));
@@ -345,7 +354,9 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   om_account_settings_copy(&settings, om_object_get_settings(bo->obj));
   if ((r = om_settings_message_read(m, &settings, ret_error)) < 0)
     return r;
-  if (!svc->handlers.update_account(bo->obj, &settings, &error, svc->user_data))
+  r = svc->handlers.update_account(bo->obj, &settings, &error, svc->user_data);
+  send_batch(svc);
+  if (!r)
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
@@ -361,7 +372,9 @@ method_remove_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 
   if ((r = read_id(svc, m, &id, &bo, ret_error)) < 0)
     return r;
-  if (!svc->handlers.remove_account(bo->obj, &error, svc->user_data))
+  r = svc->handlers.remove_account(bo->obj, &error, svc->user_data);
+  send_batch(svc);
+  if (!r)
     return om_bus_error_set_gerror(ret_error, error);
   return sd_bus_reply_method_return(m, "");
 }
@@ -372,6 +385,7 @@ method_reload(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
   OmBusService *svc = userdata;
 
   svc->handlers.reload(svc->user_data);
+  send_batch(svc);
   return sd_bus_reply_method_return(m, "");
 }
 
@@ -465,6 +479,7 @@ static const sd_bus_vtable manager_vtable[] = {
                           method_remove_account, SD_BUS_VTABLE_UNPRIVILEGED),
   SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                           SD_BUS_VTABLE_UNPRIVILEGED),
+  SD_BUS_SIGNAL_WITH_ARGS(OM_SIGNAL_STATES_CHANGED, SD_BUS_ARGS("a(ouuu)", changes), 0),
   SD_BUS_PROPERTY("Version", "s", prop_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
   SD_BUS_PROPERTY("NetworkBackend", "s", prop_get_network_backend, 0,
                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -544,21 +559,49 @@ may_emit(OmBusService *svc)
   return FALSE;
 }
 
+/* ---- one turn's signals ---- */
+
+/* A StateChanged phase or an Offline PropertiesChanged, kept until the end of the main
+ * loop's turn with the values it had when it happened. */
+typedef struct {
+  OmObject *obj;          /* alive until sent: an account's removal sends the batch first */
+  OmObjectProps props;    /* 0: a phase */
+  guint8 type, old_state, new_state;                  /* a phase */
+  guint8 state, requested, reason, transitioning;     /* the properties' values */
+} Emission;
+
+static gboolean on_batch_idle(gpointer user_data);
+
+static Emission *
+batch_add(OmBusService *svc, OmObject *obj)
+{
+  Emission *e;
+
+  if (svc->batch_id == 0)
+    svc->batch_id = g_idle_add_full(G_PRIORITY_HIGH, on_batch_idle, svc, NULL);
+  g_array_set_size(svc->batch, svc->batch->len + 1);
+  e = &g_array_index(svc->batch, Emission, svc->batch->len - 1);
+  e->obj = obj;
+  return e;
+}
+
 void
 om_bus_service_emit_phase(OmBusService *svc, OmObject *obj, OmNotifyType type,
                           OmState old_state, OmState new_state)
 {
-  int r;
+  Emission *e;
 
   if (!may_emit(svc))
     return;
-  r = sd_bus_emit_signal(svc->bus, om_object_get_path(obj), OM_IFACE_OFFLINE,
-                         OM_SIGNAL_STATE_CHANGED, "uuuu", (uint32_t)type,
-                         (uint32_t)OM_STATE_MASK, (uint32_t)old_state, (uint32_t)new_state);
-  if (r < 0)
-    g_warning("Cannot emit StateChanged on %s: %s", om_object_get_path(obj), g_strerror(-r));
+  e = batch_add(svc, obj);
+  e->props = 0;
+  e->type = type;
+  e->old_state = old_state;
+  e->new_state = new_state;
 }
 
+/* Properties whose PropertiesChanged sd-bus builds from the getters, at once (after the
+ * batch, which they must not overtake). */
 static void
 emit_changed(OmBusService *svc, const char *path, const char *iface, const char **names)
 {
@@ -566,38 +609,99 @@ emit_changed(OmBusService *svc, const char *path, const char *iface, const char 
 
   if (names[0] == NULL || !may_emit(svc))
     return;
+  send_batch(svc);
   r = sd_bus_emit_properties_changed_strv(svc->bus, path, iface, (char **)names);
   if (r < 0)
     g_warning("Cannot emit PropertiesChanged on %s: %s", path, g_strerror(-r));
 }
 
+void
+om_bus_service_emit_properties(OmBusService *svc, OmObject *obj, OmObjectProps changed)
+{
+  const OmObjectProps offline = OM_PROP_STATE | OM_PROP_REQUESTED_STATE | OM_PROP_REASON |
+                                OM_PROP_TRANSITIONING;
+  const char *account[3];
+  guint a = 0;
+
+  if ((changed & offline) && may_emit(svc)) {
+    Emission *e = batch_add(svc, obj);
+
+    e->props = changed & offline;
+    e->state = om_object_get_state(obj);
+    e->requested = om_object_get_requested(obj);
+    e->reason = om_object_get_reason(obj);
+    e->transitioning = om_object_get_transitioning(obj);
+  }
+  if (changed & OM_PROP_DISPLAY_NAME)
+    account[a++] = "DisplayName";
+  if (changed & OM_PROP_SETTINGS)
+    account[a++] = "Settings";
+  account[a] = NULL;
+  emit_changed(svc, om_object_get_path(obj), OM_IFACE_ACCOUNT, account);
+}
+
+/* StatesChanged(a(ouuu)): every phase of the batch; not sent when it has none. */
+static int
+send_states_changed(OmBusService *svc)
+{
+  g_autoptr(sd_bus_message) m = NULL;
+  gboolean any = FALSE;
+  int r;
+
+  r = sd_bus_message_new_signal(svc->bus, &m, OM_ROOT_PATH, OM_IFACE_MANAGER,
+                                OM_SIGNAL_STATES_CHANGED);
+  if (r >= 0)
+    r = sd_bus_message_open_container(m, 'a', "(ouuu)");
+  for (guint i = 0; r >= 0 && i < svc->batch->len; i++) {
+    const Emission *e = &g_array_index(svc->batch, Emission, i);
+
+    if (e->props != 0)
+      continue;
+    any = TRUE;
+    r = sd_bus_message_append(m, "(ouuu)", om_object_get_path(e->obj), (uint32_t)e->type,
+                              (uint32_t)e->old_state, (uint32_t)e->new_state);
+  }
+  if (r >= 0)
+    r = sd_bus_message_close_container(m);
+  if (r >= 0 && any)
+    r = sd_bus_send(svc->bus, m, NULL);
+  return r;
+}
+
+static int
+send_phase(OmBusService *svc, const Emission *e)
+{
+  return sd_bus_emit_signal(svc->bus, om_object_get_path(e->obj), OM_IFACE_OFFLINE,
+                            OM_SIGNAL_STATE_CHANGED, "uuuu", (uint32_t)e->type,
+                            (uint32_t)OM_STATE_MASK, (uint32_t)e->old_state,
+                            (uint32_t)e->new_state);
+}
+
 /* The Offline interface's PropertiesChanged, built here rather than by
  * sd_bus_emit_properties_changed(), which finds the object through the fallback vtable
  * and its getters again: that took four times the instructions, for every object in
- * every transition (bench/REPORT.md). The values are the getters'. */
+ * every transition (bench/REPORT.md). The values are the getters' at the time. */
 static int
-emit_offline_changed(OmBusService *svc, OmObject *obj, OmObjectProps changed)
+send_offline_changed(OmBusService *svc, const Emission *e)
 {
   g_autoptr(sd_bus_message) m = NULL;
   int r;
 
-  r = sd_bus_message_new_signal(svc->bus, &m, om_object_get_path(obj),
+  r = sd_bus_message_new_signal(svc->bus, &m, om_object_get_path(e->obj),
                                 "org.freedesktop.DBus.Properties", "PropertiesChanged");
   if (r >= 0)
     r = sd_bus_message_append(m, "s", OM_IFACE_OFFLINE);
   if (r >= 0)
     r = sd_bus_message_open_container(m, 'a', "{sv}");
-  if (r >= 0 && (changed & OM_PROP_STATE))
-    r = sd_bus_message_append(m, "{sv}", "State", "u", (uint32_t)om_object_get_state(obj));
-  if (r >= 0 && (changed & OM_PROP_REQUESTED_STATE))
-    r = sd_bus_message_append(m, "{sv}", "RequestedState", "u",
-                              (uint32_t)om_object_get_requested(obj));
-  if (r >= 0 && (changed & OM_PROP_REASON))
+  if (r >= 0 && (e->props & OM_PROP_STATE))
+    r = sd_bus_message_append(m, "{sv}", "State", "u", (uint32_t)e->state);
+  if (r >= 0 && (e->props & OM_PROP_REQUESTED_STATE))
+    r = sd_bus_message_append(m, "{sv}", "RequestedState", "u", (uint32_t)e->requested);
+  if (r >= 0 && (e->props & OM_PROP_REASON))
     r = sd_bus_message_append(m, "{sv}", "Reason", "s",
-                              om_reason_to_string(om_object_get_reason(obj)));
-  if (r >= 0 && (changed & OM_PROP_TRANSITIONING))
-    r = sd_bus_message_append(m, "{sv}", "Transitioning", "b",
-                              (int)om_object_get_transitioning(obj));
+                              om_reason_to_string((OmReason)e->reason));
+  if (r >= 0 && (e->props & OM_PROP_TRANSITIONING))
+    r = sd_bus_message_append(m, "{sv}", "Transitioning", "b", (int)e->transitioning);
   if (r >= 0)
     r = sd_bus_message_close_container(m);
   if (r >= 0)
@@ -607,26 +711,55 @@ emit_offline_changed(OmBusService *svc, OmObject *obj, OmObjectProps changed)
   return r;
 }
 
-void
-om_bus_service_emit_properties(OmBusService *svc, OmObject *obj, OmObjectProps changed)
+/* Sends the batch: StatesChanged first, then each object's signals in their order. At
+ * the end of the turn, and before anything else is sent or read, so that nothing
+ * overtakes the signals of what happened before it. */
+static void
+send_batch(OmBusService *svc)
 {
-  const char *account[3];
-  guint a = 0;
   int r;
 
-  if ((changed & (OM_PROP_STATE | OM_PROP_REQUESTED_STATE | OM_PROP_REASON |
-                  OM_PROP_TRANSITIONING)) && may_emit(svc)) {
-    r = emit_offline_changed(svc, obj, changed);
+  if (svc->batch->len == 0)
+    return;
+  g_clear_handle_id(&svc->batch_id, g_source_remove);
+  r = send_states_changed(svc);
+  if (r < 0)
+    g_warning("Cannot emit StatesChanged: %s", g_strerror(-r));
+  for (guint i = 0; i < svc->batch->len; i++) {
+    const Emission *e = &g_array_index(svc->batch, Emission, i);
+
+    r = e->props == 0 ? send_phase(svc, e) : send_offline_changed(svc, e);
     if (r < 0)
-      g_warning("Cannot emit PropertiesChanged on %s: %s", om_object_get_path(obj),
-                g_strerror(-r));
+      g_warning("Cannot emit %s on %s: %s",
+                e->props == 0 ? "StateChanged" : "PropertiesChanged",
+                om_object_get_path(e->obj), g_strerror(-r));
   }
-  if (changed & OM_PROP_DISPLAY_NAME)
-    account[a++] = "DisplayName";
-  if (changed & OM_PROP_SETTINGS)
-    account[a++] = "Settings";
-  account[a] = NULL;
-  emit_changed(svc, om_object_get_path(obj), OM_IFACE_ACCOUNT, account);
+  g_array_set_size(svc->batch, 0);
+}
+
+static gboolean
+on_batch_idle(gpointer user_data)
+{
+  OmBusService *svc = user_data;
+
+  svc->batch_id = 0;
+  send_batch(svc);
+  return G_SOURCE_REMOVE;
+}
+
+void
+om_bus_service_send_changes(OmBusService *svc)
+{
+  send_batch(svc);
+}
+
+/* Every incoming message, before sd-bus dispatches it: a call is answered, and a reply
+ * handled, only after the signals of what happened before it. */
+static int
+on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+  send_batch(userdata);
+  return 0;
 }
 
 void
@@ -674,6 +807,7 @@ om_bus_service_add_account(OmBusService *svc, OmObject *account)
   g_hash_table_replace(svc->accounts, g_strdup(om_object_get_id(account)), bo);
   if (!may_emit(svc))
     return;
+  send_batch(svc);
   r = sd_bus_emit_object_added(svc->bus, om_object_get_path(account));
   if (r < 0)
     g_warning("Cannot emit InterfacesAdded for %s: %s", om_object_get_path(account),
@@ -693,6 +827,7 @@ om_bus_service_remove_account(OmBusService *svc, OmObject *account)
   error = g_error_new(OM_ERROR, OM_ERROR_NOT_FOUND, "Account '%s' was removed", id);
   complete_waiter(bo, error);
   /* Before the record goes: sd-bus reads the object's interfaces through it. */
+  send_batch(svc);
   if (may_emit(svc)) {
     r = sd_bus_emit_object_removed(svc->bus, om_object_get_path(account));
     if (r < 0)
@@ -787,6 +922,7 @@ om_bus_service_when_sent(OmBusService *svc, void (*done)(gpointer user_data),
 {
   int r;
 
+  send_batch(svc);
   svc->when_sent_call = sd_bus_slot_unref(svc->when_sent_call);
   svc->when_sent = done;
   svc->when_sent_data = user_data;
@@ -804,6 +940,7 @@ om_bus_service_flush(OmBusService *svc)
 {
   gint64 deadline = g_get_monotonic_time() + FLUSH_TIMEOUT_S * G_USEC_PER_SEC;
 
+  send_batch(svc);
   /* Messages that arrive meanwhile are still answered. */
   for (;;) {
     uint64_t queued = 0;
@@ -860,6 +997,14 @@ om_bus_service_new(const OmBusServiceHandlers *handlers, gpointer user_data, GEr
   svc->global.svc = svc;
   svc->accounts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)bus_object_free);
+  svc->batch = g_array_new(FALSE, TRUE, sizeof(Emission));
+  r = sd_bus_add_filter(svc->bus, &svc->incoming, on_incoming, svc);
+  if (r < 0) {
+    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+                "Cannot set up the session bus connection: %s", g_strerror(-r));
+    om_bus_service_free(svc);
+    return NULL;
+  }
   svc->source = om_bus_source_attach(svc->bus, NULL, on_bus_lost, svc);
   return svc;
 }
@@ -870,12 +1015,17 @@ om_bus_service_free(OmBusService *svc)
   if (svc == NULL)
     return;
   svc->exported = FALSE;
+  g_clear_handle_id(&svc->batch_id, g_source_remove);
+  g_array_unref(svc->batch);
+  svc->incoming = sd_bus_slot_unref(svc->incoming);
   g_clear_pointer(&svc->global.waiter, sd_bus_message_unref);
   g_hash_table_unref(svc->accounts);
   svc->name_lost = sd_bus_slot_unref(svc->name_lost);
   svc->when_sent_call = sd_bus_slot_unref(svc->when_sent_call);
-  g_source_destroy(svc->source);
-  g_source_unref(svc->source);
+  if (svc->source != NULL) {
+    g_source_destroy(svc->source);
+    g_source_unref(svc->source);
+  }
   sd_bus_close(svc->bus);
   sd_bus_unref(svc->bus);
   g_free(svc);

@@ -60,6 +60,12 @@ void om_bus_service_emit_phase(OmBusService *service, OmObject *object, OmNotify
 void om_bus_service_emit_properties(OmBusService *service, OmObject *object,
                                     OmObjectProps changed);
 void om_bus_service_network_changed(OmBusService *service, OmNetworkFacts changed);
+/* The phases and property changes above are kept until the end of the main loop's turn
+ * and then sent as one StatesChanged followed by the objects' own signals (nothing else
+ * overtakes them: anything sent or read sends them first). This sends them now, for the
+ * engine's end of a network change, the path whose latency counts. */
+void om_bus_service_send_changes(OmBusService *service);
+
 /* A transition of @object ended: its waiting BLOCK call is answered with its state. */
 void om_bus_service_transition_done(OmBusService *service, OmObject *object);
 

@@ -236,6 +236,7 @@ on_network_changed(OmNetworkMonitor *monitor, OmNetworkChange change, gpointer u
   om_object_update(d->global, cause);
   if (changed != 0)
     om_bus_service_network_changed(d->bus, changed);
+  om_bus_service_send_changes(d->bus);
   om_service_status_changed(d->status);
   /* The machine may sleep once the OFFLINE notifications have left. */
   if (cause == OM_CAUSE_SUSPEND)

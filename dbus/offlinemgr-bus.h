@@ -16,7 +16,8 @@
 #define OM_IFACE_MANAGER OM_BUS_NAME ".Manager"
 #define OM_IFACE_ACCOUNT OM_BUS_NAME ".Account"
 
-#define OM_SIGNAL_STATE_CHANGED "StateChanged"
+#define OM_SIGNAL_STATE_CHANGED "StateChanged"      /* on each offline object */
+#define OM_SIGNAL_STATES_CHANGED "StatesChanged"    /* on the Manager: a turn's phases */
 
 /* One macro per error; every error the daemon raises is one of these. */
 #define OM_BUS_ERROR_PREFIX OM_BUS_NAME ".Error."

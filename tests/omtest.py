@@ -196,6 +196,9 @@ class Recorder:
                                     signal_name='PropertiesChanged',
                                     dbus_interface=IFACE_PROPS, bus_name=BUS_NAME,
                                     path_keyword='path'),
+            bus.add_signal_receiver(self._on_states_changed, signal_name='StatesChanged',
+                                    dbus_interface=IFACE_MANAGER, bus_name=BUS_NAME,
+                                    path_keyword='path'),
             bus.add_signal_receiver(self._on_added, signal_name='InterfacesAdded',
                                     dbus_interface=IFACE_OBJECT_MANAGER, bus_name=BUS_NAME),
             bus.add_signal_receiver(self._on_removed, signal_name='InterfacesRemoved',
@@ -205,6 +208,10 @@ class Recorder:
     def _on_state_changed(self, notify_type, mask, old, new, path=None):
         self.events.append(('StateChanged', str(path), (int(notify_type), int(mask), int(old),
                                                          int(new))))
+
+    def _on_states_changed(self, changes, path=None):
+        self.events.append(('StatesChanged', str(path),
+                            [(str(p), int(t), int(o), int(n)) for p, t, o, n in changes]))
 
     def _on_properties_changed(self, iface, changed, invalidated, path=None):
         self.events.append(('PropertiesChanged', str(path), (str(iface), unwrap(changed))))
@@ -223,6 +230,25 @@ class Recorder:
         """(notify_type, old, new) of every StateChanged of path, in order."""
         return [(e[2][0], e[2][2], e[2][3]) for e in self.events
                 if e[0] == 'StateChanged' and e[1] == path]
+
+    def states_changed(self):
+        """The entries of every StatesChanged, one list per signal."""
+        return [e[2] for e in self.events if e[0] == 'StatesChanged']
+
+    def assert_states_changed_lead(self, testcase):
+        """Every StatesChanged lists exactly the StateChanged signals that follow it up to
+        the next StatesChanged, in their order: (path, type, old, new)."""
+        groups = []
+        for kind, path, data in self.events:
+            if kind == 'StatesChanged':
+                groups.append((data, []))
+            elif kind == 'StateChanged':
+                testcase.assertTrue(groups, 'a StateChanged before any StatesChanged: %s'
+                                    % self.events)
+                groups[-1][1].append((path, data[0], data[2], data[3]))
+        for listed, followed in groups:
+            testcase.assertEqual(listed, followed)
+        return len(groups)
 
     def property_changes(self, path, iface=IFACE_OFFLINE):
         return [e[2][1] for e in self.events

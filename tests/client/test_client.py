@@ -6,7 +6,7 @@ import signal
 import subprocess
 
 from clienttest import ClientTestCase, program, transition
-from omtest import (BUS_NAME, OFFLINE, ONLINE, ROOT_PATH, account_path, main)
+from omtest import (BUS_NAME, IFACE_MANAGER, OFFLINE, ONLINE, ROOT_PATH, account_path, main)
 
 E_INVAL, E_NOENT, E_CONNREFUSED, E_BUSY, E_EXIST = -22, -2, -111, -16, -17
 
@@ -171,7 +171,10 @@ class AdviseTest(ClientTestCase):
 
 
 class MatchRuleTest(ClientTestCase):
-    def test_one_rule_per_object_path(self):
+    def test_two_rules_per_connection(self):
+        """One rule for StatesChanged and one for the name's owner, whatever the number of
+        objects and registrations; the StatesChanged rule goes with the last
+        registration."""
         self.start_daemon()
         self.add_account('work')
         d = self.driver()
@@ -184,25 +187,21 @@ class MatchRuleTest(ClientTestCase):
         tokens += [d.ok('advise g2 %d' % i) for i in range(20, 30)]
         w_token = d.ok('advise w 99')
         rules = [r for r in self.match_rules(name) if r not in base]
-        state_rules = [r for r in rules if 'StateChanged' in r]
-        self.assertEqual(len(state_rules), 2, rules)
-        self.assertTrue(any("path='%s'" % ROOT_PATH in r for r in state_rules), rules)
-        self.assertTrue(any("path='%s'" % account_path('work') in r for r in state_rules), rules)
-        self.assertTrue(all("sender='%s'" % BUS_NAME in r for r in state_rules), rules)
+        self.assertEqual(len(rules), 2, rules)
+        states_rules = [r for r in rules if "member='StatesChanged'" in r]
+        self.assertEqual(len(states_rules), 1, rules)
+        self.assertIn("sender='%s'" % BUS_NAME, states_rules[0])
+        self.assertIn("path='%s'" % ROOT_PATH, states_rules[0])
+        self.assertIn("interface='%s'" % IFACE_MANAGER, states_rules[0])
         self.assertEqual(len([r for r in rules if 'NameOwnerChanged' in r]), 1, rules)
-        self.assertEqual(len(rules), 3, rules)
 
         d.ok('set g 1 block')
         d.wait_notifies(30 * 3 + 3)
-        for t in tokens[:-1]:
+        for t in tokens:
             d.ok('unadvise %s %s' % ('g' if tokens.index(t) < 20 else 'g2', t))
-        self.assertEqual(len([r for r in self.match_rules(name) if 'StateChanged' in r]), 2)
-        d.ok('unadvise g2 %s' % tokens[-1])
-        state_rules = [r for r in self.match_rules(name) if 'StateChanged' in r]
-        self.assertEqual(len(state_rules), 1)
-        self.assertIn(account_path('work'), state_rules[0])
+        self.assertEqual(len([r for r in self.match_rules(name) if 'StatesChanged' in r]), 1)
         d.ok('unadvise w %s' % w_token)
-        self.assertEqual([r for r in self.match_rules(name) if 'StateChanged' in r], [])
+        self.assertEqual([r for r in self.match_rules(name) if 'StatesChanged' in r], [])
 
 
 class ReentrancyTest(ClientTestCase):
@@ -321,23 +320,35 @@ class StandInTest(ClientTestCase):
     """A stand-in that owns the daemon's name and sends what offlinemgrd never does."""
 
     def test_unsupported_notifications_are_dropped(self):
-        """MAPI-OFFLINE-STATE §13 rules 26 and 30: only phases 1-3 with mask 3 and states
-        1 or 2 reach the application."""
+        """MAPI-OFFLINE-STATE §13 rules 26 and 30: only phases 1-3 with states 1 or 2
+        reach the application (the mask, always 3, is not in StatesChanged), only for the
+        watched object, and a StatesChanged of another shape is ignored whole."""
         import dbus
         import dbusmock
-        iface = 'org.offlinemgr.OfflineMgr1.Offline'
-        server = self.spawn_server(BUS_NAME, ROOT_PATH, iface, system_bus=False,
+        offline, manager = 'org.offlinemgr.OfflineMgr1.Offline', IFACE_MANAGER
+        server = self.spawn_server(BUS_NAME, ROOT_PATH, offline, system_bus=False,
                                    stdout=subprocess.DEVNULL)
         self.addCleanup(lambda: (server.terminate(), server.wait()))
         mock = dbus.Interface(self.session.get_object(BUS_NAME, ROOT_PATH), dbusmock.MOCK_IFACE)
-        mock.AddMethod(iface, 'GetCurrentState', '', 'u', 'ret = dbus.UInt32(2)')
-        mock.AddMethod(iface, 'GetCapabilities', '', 'u', 'ret = dbus.UInt32(3)')
+        mock.AddMethod(offline, 'GetCurrentState', '', 'u', 'ret = dbus.UInt32(2)')
+        mock.AddMethod(offline, 'GetCapabilities', '', 'u', 'ret = dbus.UInt32(3)')
         d = self.driver()
         d.ok('open g')
         d.ok('advise g 1')
-        for args in [(4, 3, 2, 1), (0, 3, 2, 1), (1, 7, 2, 1), (1, 0x3f037f, 2, 1),
-                     (1, 3, 2, 3), (1, 3, 0, 1), (1, 3, 2, 1), (2, 3, 2, 1), (3, 3, 2, 1)]:
-            mock.EmitSignal(iface, 'StateChanged', 'uuuu', [dbus.UInt32(a) for a in args])
+
+        def entry(args, path=ROOT_PATH):
+            return dbus.Struct([dbus.ObjectPath(path)] + [dbus.UInt32(a) for a in args],
+                               signature='ouuu')
+        # Another shape: not one entry of it is taken.
+        mock.EmitSignal(manager, 'StatesChanged', 'a(ouu)',
+                        [[dbus.Struct([dbus.ObjectPath(ROOT_PATH), dbus.UInt32(1),
+                                       dbus.UInt32(2)], signature='ouu')]])
+        # The same signal on the wrong interface is not the daemon's notification either.
+        mock.EmitSignal(offline, 'StatesChanged', 'a(ouuu)', [[entry((1, 2, 1))]])
+        mock.EmitSignal(manager, 'StatesChanged', 'a(ouuu)', [[
+            entry((4, 2, 1)), entry((0, 2, 1)), entry((1, 2, 3)), entry((1, 0, 1)),
+            entry((1, 2, 1), account_path('other')),
+            entry((1, 2, 1)), entry((2, 2, 1)), entry((3, 2, 1))]])
         d.wait_notifies(3)
         # One more round trip through the stand-in: anything still queued shows by now.
         self.assertEqual(d.ok('state g'), str(ONLINE))

@@ -391,12 +391,12 @@ class AdviseTest(MapiTestCase):
         for i in range(1, 11):
             self.hr_token(d, 'advise %s s %d' % ('g' if i % 2 else 'h', i))
         name = self.bus_connection_of(d.proc.pid)
-        rules = [r for r in self.match_rules(name) if 'StateChanged' in r]
+        rules = [r for r in self.match_rules(name) if 'StatesChanged' in r]
         self.assertEqual(len(rules), 1, rules)
         self.assertEqual(d.cmd('release g'), 'ok 0')
-        self.assertEqual(len([r for r in self.match_rules(name) if 'StateChanged' in r]), 1)
+        self.assertEqual(len([r for r in self.match_rules(name) if 'StatesChanged' in r]), 1)
         self.assertEqual(d.cmd('release h'), 'ok 0')
-        self.assertEqual([r for r in self.match_rules(name) if 'StateChanged' in r], [])
+        self.assertEqual([r for r in self.match_rules(name) if 'StatesChanged' in r], [])
 
 
 class ReentrancyTest(MapiTestCase):

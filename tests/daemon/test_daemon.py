@@ -47,7 +47,10 @@ class TransitionTest(DaemonTestCase):
         self.assertEqual(box.get('reply'), OFFLINE)
         kinds = [(e[0], e[2] if e[0] != 'PropertiesChanged' else sorted(e[2][1]))
                  for e in self.recorder.events if e[1] in (ROOT_PATH, None)]
+        # The turn's StatesChanged leads the per-object signals it summarises.
         self.assertEqual(kinds, [
+            ('StatesChanged', [(ROOT_PATH, phase, ONLINE, OFFLINE)
+                               for phase in (START, STATECHANGE, DONE)]),
             ('PropertiesChanged', ['RequestedState']),
             ('StateChanged', (START, 3, ONLINE, OFFLINE)),
             ('PropertiesChanged', ['Reason', 'State']),

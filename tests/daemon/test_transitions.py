@@ -359,5 +359,52 @@ class GlobalOfflineTest(TransitionTestCase):
         self.assertEqual(self.get(account_path('work'), IFACE_ACCOUNT, 'Id'), 'work')
 
 
+
+class StatesChangedTest(TransitionTestCase):
+    """The Manager's StatesChanged: one signal per turn with every phase of the turn, sent
+    before the objects' own signals and before the reply that follows them."""
+
+    def test_one_signal_for_a_turn_of_many_transitions(self):
+        for account_id in ('work', 'home', 'club'):
+            self.write_account(account_id, '[Account]\n')
+        self.start_daemon()
+        self.require_online()
+        box = self.wait_answer(self.set_state_async(ROOT_PATH, OFFLINE, BLOCK))
+        self.assertEqual(box.get('reply'), OFFLINE)
+        self.assertEqual(self.recorder.assert_states_changed_lead(self), 1)
+        (entries,) = self.recorder.states_changed()
+        # The global object's three phases and every account's, nothing else.
+        paths = [ROOT_PATH] + [account_path(a) for a in ('work', 'home', 'club')]
+        self.assertEqual(sorted(entries),
+                         sorted((p, t, ONLINE, OFFLINE) for p in paths
+                                for t in (START, STATECHANGE, DONE)))
+        kinds = [e[0] for e in self.recorder.events]
+        self.assertEqual(kinds[0], 'StatesChanged')
+        self.assertLess(kinds.index('StatesChanged'), kinds.index('reply'))
+
+    def test_a_probed_transition_spans_two_turns(self):
+        path = self.probed_account('work', self.open_port(), requested=OFFLINE)
+        self.start_daemon()
+        self.recorder.clear()
+        box = self.wait_answer(self.set_state_async(path, ONLINE, BLOCK))
+        self.assertEqual(box.get('reply'), ONLINE)
+        self.assertEqual(self.recorder.assert_states_changed_lead(self), 2)
+        self.assertEqual(self.recorder.states_changed(), [
+            [(path, START, OFFLINE, ONLINE)],
+            [(path, STATECHANGE, OFFLINE, ONLINE), (path, DONE, OFFLINE, ONLINE)]])
+
+    def test_no_signal_without_phases(self):
+        self.write_account('work', '[Account]\n')
+        self.write_state('[Accounts]\nwork=offline\n')
+        self.start_daemon()
+        self.recorder.clear()
+        # Asking for the state the account already has, and renaming it, change no
+        # state: no phases, so no StatesChanged.
+        self.assertEqual(self.set_state(account_path('work'), OFFLINE), OFFLINE)
+        self.update_account('work', {'DisplayName': 'Work'})
+        self.sync()
+        self.assertEqual(self.recorder.states_changed(), [])
+        self.assertNotEqual(self.recorder.events, [])
+
 if __name__ == '__main__':
     main()
