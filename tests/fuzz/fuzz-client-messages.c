@@ -1,5 +1,6 @@
-/* Fuzzes the client library's handling of incoming messages: StateChanged signals with
- * any arguments, on any path, from the daemon's current owner and from impostors;
+/* Fuzzes the client library's handling of incoming messages: StatesChanged signals with
+ * any entries, on any path and interface, from the daemon's current owner and from
+ * impostors; per-object StateChanged signals (which the library no longer reads);
  * NameOwnerChanged from the bus and from impostors; any answer (or none) to the State
  * the library re-reads when the daemon's name gets a new owner.
  *
@@ -12,9 +13,10 @@
  *   or 2) and carries its registration's client token;
  * - STATECHANGE and DONE come only inside a transition the registration saw start;
  * - nothing is delivered for a signal from anyone but the current owner of the daemon's
- *   name (as the bus announced it), with other arguments than (uuuu) in range, or on a
- *   path nobody watches; an impostor's NameOwnerChanged changes nothing;
- * - a signal is delivered at most once per registration of its path, a re-read at most
+ *   name (as the bus announced it), of another shape than a(ouuu) on the root object's
+ *   Manager interface, for an entry out of range or on a path nobody watches; an
+ *   impostor's NameOwnerChanged changes nothing;
+ * - an entry is delivered at most once per registration of its path, a re-read at most
  *   four times (a DONE closing an open transition, then START, STATECHANGE, DONE).
  * The owner's own order of phases is trusted (the library passes it on). */
 #include <errno.h>
@@ -284,48 +286,81 @@ fuzz_state_value(FuzzInput *in)
   return b < 0xf0 ? (b % 2) + 1 : fuzz_u32(in);
 }
 
-/* A StateChanged: sender, path, signature and values from the input. */
+/* One entry's values from the input; whether they are of the supported kind. */
+static bool
+fuzz_phase(FuzzInput *in, uint32_t *type, uint32_t *old_state, uint32_t *new_state)
+{
+  uint8_t shape = fuzz_byte(in);
+
+  *type = (shape & 0x80) ? fuzz_u32(in) : (fuzz_byte(in) % 3) + 1;
+  *old_state = fuzz_state_value(in);
+  *new_state = fuzz_state_value(in);
+  return *type >= OM_NOTIFY_START && *type <= OM_NOTIFY_DONE &&
+         (*old_state == 1 || *old_state == 2) && (*new_state == 1 || *new_state == 2);
+}
+
+/* A StatesChanged: sender, path, interface, signature and entries from the input. The
+ * library may deliver, per valid entry, one callback per registration of its path, and
+ * nothing at all for a signal that is not the daemon's Manager signal of the right
+ * shape. */
+static void
+states_changed(FuzzInput *in)
+{
+  const char *sender = senders[fuzz_byte(in) % G_N_ELEMENTS(senders)];
+  uint8_t where = fuzz_byte(in);
+  const char *path = (where & 0x0f) ? OM_ROOT_PATH : paths[where % G_N_ELEMENTS(paths)];
+  const char *iface = (where & 0x30) ? OM_IFACE_MANAGER : OM_IFACE_OFFLINE;
+  uint8_t shape = fuzz_byte(in);
+  unsigned n = fuzz_byte(in) % 6, allowed = 0, delivered;
+  sd_bus_message *m = new_signal(path, iface, "StatesChanged", sender);
+  bool valid = shape % 4 != 1;
+
+  if (m == NULL)
+    return;
+  FUZZ_CHECK(sd_bus_message_open_container(m, 'a', shape % 4 == 1 ? "(suuu)" : "(ouuu)") >= 0,
+             "open");
+  for (unsigned i = 0; i < n; i++) {
+    const char *entry_path = paths[fuzz_byte(in) % G_N_ELEMENTS(paths)];
+    uint32_t type, old_state, new_state;
+    bool ok = fuzz_phase(in, &type, &old_state, &new_state);
+
+    FUZZ_CHECK(sd_bus_message_append(m, shape % 4 == 1 ? "(suuu)" : "(ouuu)", entry_path,
+                                     type, old_state, new_state) >= 0, "append");
+    if (ok)
+      allowed += regs_on(entry_path);
+  }
+  FUZZ_CHECK(sd_bus_message_close_container(m) >= 0, "close");
+  /* Anything after the array is another shape of signal: ignored as a whole. */
+  if (shape % 4 == 2) {
+    sd_bus_message_append(m, "u", 0);
+    valid = false;
+  }
+  valid = valid && sender != NULL && owner != NULL && g_str_equal(sender, owner) &&
+          g_str_equal(path, OM_ROOT_PATH) && g_str_equal(iface, OM_IFACE_MANAGER);
+  send_and_unref(m);
+  delivered = pump();
+  FUZZ_CHECK(delivered <= (valid ? allowed : 0),
+             "%u callbacks for a StatesChanged of %u entries from %s on %s (%svalid, owner %s)",
+             delivered, n, sender ? sender : "nobody", path, valid ? "" : "not ",
+             owner ? owner : "none");
+}
+
+/* A per-object StateChanged, even the daemon's own: the library listens to StatesChanged
+ * only, so it delivers nothing. */
 static void
 state_changed(FuzzInput *in)
 {
   const char *sender = senders[fuzz_byte(in) % G_N_ELEMENTS(senders)];
   const char *path = paths[fuzz_byte(in) % G_N_ELEMENTS(paths)];
-  uint8_t shape = fuzz_byte(in);
-  uint32_t type = (shape & 0x80) ? fuzz_u32(in) : (fuzz_byte(in) % 3) + 1;
-  uint32_t mask = (shape & 0x40) ? fuzz_u32(in) : OM_STATE_MASK;
-  uint32_t old_state = fuzz_state_value(in), new_state = fuzz_state_value(in);
+  uint32_t type, old_state, new_state;
   sd_bus_message *m = new_signal(path, OM_IFACE_OFFLINE, "StateChanged", sender);
-  bool valid = true;
-  unsigned delivered;
 
   if (m == NULL)
     return;
-  switch (shape % 4) {
-  case 0:
-    sd_bus_message_append(m, "uuuu", type, mask, old_state, new_state);
-    break;
-  case 1:
-    sd_bus_message_append(m, "uuu", type, mask, old_state);
-    valid = false;
-    break;
-  case 2:
-    /* Arguments after the four are ignored (as libdbus's get_args does): taken as a
-     * later version of the signal. */
-    sd_bus_message_append(m, "uuuuu", type, mask, old_state, new_state, 0);
-    break;
-  default:
-    sd_bus_message_append(m, "sii", "START", (int32_t)old_state, (int32_t)new_state);
-    valid = false;
-    break;
-  }
-  valid = valid && sender != NULL && owner != NULL && g_str_equal(sender, owner) &&
-          type >= OM_NOTIFY_START && type <= OM_NOTIFY_DONE && mask == OM_STATE_MASK &&
-          (old_state == 1 || old_state == 2) && (new_state == 1 || new_state == 2);
+  fuzz_phase(in, &type, &old_state, &new_state);
+  sd_bus_message_append(m, "uuuu", type, OM_STATE_MASK, old_state, new_state);
   send_and_unref(m);
-  delivered = pump();
-  FUZZ_CHECK(delivered <= (valid ? regs_on(path) : 0),
-             "%u callbacks for a signal from %s on %s (%svalid, owner %s)", delivered,
-             sender ? sender : "nobody", path, valid ? "" : "not ", owner ? owner : "none");
+  FUZZ_CHECK(pump() == 0, "callbacks for a per-object StateChanged");
 }
 
 /* NameOwnerChanged for the daemon's name (or another), from the bus or an impostor. */
@@ -414,7 +449,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   current_input = &in;
   for (int steps = 0; in.size > 0 && steps < 64; steps++) {
     switch (fuzz_byte(&in) % 8) {
-    case 0: case 1: case 2: case 3: case 4:
+    case 0: case 1: case 2: case 3:
+      states_changed(&in);
+      break;
+    case 4:
       state_changed(&in);
       break;
     case 5: case 6:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz-client-messages: message sequences in its input format
-(see LLVMFuzzerTestOneInput() and state_changed() there)."""
+(see LLVMFuzzerTestOneInput() and states_changed() there)."""
 import os
 import sys
 
@@ -10,13 +10,32 @@ ROOT, WORK, HOME, UNWATCHED = 0, 1, 2, 3            # paths[]
 START, STATECHANGE, DONE = 1, 2, 3
 
 
+ROOT_MANAGER, ROOT_OFFLINE, ON_ACCOUNT = 0x11, 0x01, 0x30   # StatesChanged's `where`
+
+
+def entry(path, kind, old, new):
+    """One (ouuu) entry of a StatesChanged, in range."""
+    return bytes([path, 0, kind - 1, old - 1, new - 1])
+
+
+def states(sender, entries, where=ROOT_MANAGER, shape=0):
+    """Action 0: StatesChanged from sender with the given entries."""
+    return bytes([0, sender, where, shape, len(entries)]) + b''.join(entries)
+
+
 def signal(sender, path, kind, old, new, shape=0):
-    """Action 0: StateChanged with (uuuu) arguments in range."""
-    return bytes([0, sender, path, shape, kind - 1, old - 1, new - 1])
+    """One phase alone in its StatesChanged."""
+    return states(sender, [entry(path, kind, old, new)], shape=shape)
 
 
 def transition(path, old, new, sender=OWNER):
-    return b''.join(signal(sender, path, kind, old, new) for kind in (START, STATECHANGE, DONE))
+    """A whole transition in one StatesChanged, as the daemon sends one without a probe."""
+    return states(sender, [entry(path, kind, old, new) for kind in (START, STATECHANGE, DONE)])
+
+
+def per_object(sender, path, kind, old, new):
+    """Action 4: a per-object StateChanged, which the library does not read."""
+    return bytes([4, sender, path, 0, kind - 1, old - 1, new - 1])
 
 
 def owner_change(new_owner, real=True):
@@ -38,8 +57,15 @@ SEEDS = {
                            bytes([3, 0, 0]),
     'impostor-owner-change': owner_change(3, real=False) + transition(ROOT, 2, 1, OTHER),
     'bad-arguments': signal(OWNER, ROOT, START, 2, 2, shape=1) +
-                     signal(OWNER, ROOT, START, 2, 2, shape=3) +
-                     bytes([0, OWNER, ROOT, 0x80, 0, 0, 0, 9, 1, 1]),
+                     signal(OWNER, ROOT, START, 2, 2, shape=2) +
+                     states(OWNER, [bytes([ROOT, 0x80, 0, 0, 0, 9, 1, 1])]),
+    # Several objects in one signal, the way a network change reaches every account.
+    'many-objects': states(OWNER, [entry(p, kind, 2, 1) for kind in (START, STATECHANGE, DONE)
+                                   for p in (ROOT, WORK, HOME, UNWATCHED)]),
+    'wrong-place': states(OWNER, [entry(WORK, START, 2, 1)], where=ROOT_OFFLINE) +
+                   states(OWNER, [entry(WORK, START, 2, 1)], where=ON_ACCOUNT),
+    'per-object-signals': per_object(OWNER, WORK, START, 2, 1) +
+                          per_object(OWNER, WORK, DONE, 2, 1),
     'properties-changed': bytes([7, 0]),
 }
 
