@@ -3,6 +3,16 @@
  * GUIDs, struct layouts and vtables, in the ordinary C binding of COM interfaces, so
  * that code written against Outlook's API ports with minimal change.
  *
+ * Two bindings, as with the Windows SDK's COM headers: C (and C++ that defines
+ * CINTERFACE before including this) gets structs whose first member lpVtbl points to a
+ * table of function pointers (obj->lpVtbl->Advise(obj, ...)); C++ gets abstract
+ * classes with the same vtable layout (obj->Advise(...), class CSink : public
+ * IMAPIOfflineNotify), REFIID as const IID &, and operator== for GUIDs. Both describe
+ * the same objects: the library's objects can be used through either, and the library
+ * calls a sink only through its vtable, so a sink written in either binding works.
+ * Windows-only names such code also uses (STDMETHODIMP, LPVOID, DEFINE_GUID, ...) are
+ * in the optional <offlinemgr/mapioffline-windows.h>, not here.
+ *
  * The profile name is an offlinemgr account id (NULL or L"" for the global object).
  *
  * Threading and re-entrancy (the Outlook documentation leaves them open; these are this
@@ -65,8 +75,13 @@ typedef struct _GUID {
 } GUID;
 #endif
 typedef GUID IID;
+#if defined(__cplusplus) && !defined(CINTERFACE)
+typedef const IID &REFIID;
+typedef const GUID &REFGUID;
+#else
 typedef const IID *REFIID;
 typedef const GUID *REFGUID;
+#endif
 
 /* ---- HRESULTs (each a signed 32-bit value, so comparisons hold on LP64) ---- */
 
@@ -139,9 +154,8 @@ OM_PUBLIC extern const IID IID_IMAPIOffline;        /* {000672B5-0000-0000-C000-
 OM_PUBLIC extern const IID IID_IMAPIOfflineNotify;  /* {0317BDE5-FC29-44CD-8DCD-36125A3BE9EC} */
 OM_PUBLIC extern const IID IID_IMAPIOfflineMgr;     /* {42175607-FF3E-4790-BC18-66C8643E6424} */
 
-#ifndef IsEqualGUID
 static inline int
-om_mapi_guid_equal(REFGUID a, REFGUID b)
+om_mapi_guid_equal(const GUID *a, const GUID *b)
 {
   const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
   for (size_t i = 0; i < sizeof(GUID); i++)
@@ -149,10 +163,45 @@ om_mapi_guid_equal(REFGUID a, REFGUID b)
       return 0;
   return 1;
 }
+
+/* IsEqualGUID/IsEqualIID take what REFGUID/REFIID are: pointers in C
+ * (IsEqualIID(riid, &IID_IUnknown)), references in C++ (IsEqualIID(riid,
+ * IID_IUnknown)), as in the Windows SDK. */
+#if defined(__cplusplus) && !defined(CINTERFACE)
+#ifndef IsEqualGUID
+extern "C++" inline int
+IsEqualGUID(REFGUID rguid1, REFGUID rguid2)
+{
+  return om_mapi_guid_equal(&rguid1, &rguid2);
+}
+#define IsEqualGUID IsEqualGUID
+#endif
+#else
+#ifndef IsEqualGUID
 #define IsEqualGUID(a, b) om_mapi_guid_equal((a), (b))
+#endif
 #endif
 #ifndef IsEqualIID
 #define IsEqualIID(a, b) IsEqualGUID((a), (b))
+#endif
+
+/* GUID comparison in C++ (with CINTERFACE too), under the Windows SDK's guard so that
+ * a program that also has another definition keeps one. */
+#if defined(__cplusplus) && !defined(_SYS_GUID_OPERATOR_EQ_) && \
+  !defined(_NO_SYS_GUID_OPERATOR_EQ_)
+#define _SYS_GUID_OPERATOR_EQ_
+extern "C++" {
+inline bool
+operator==(const GUID &guidOne, const GUID &guidOther)
+{
+  return om_mapi_guid_equal(&guidOne, &guidOther) != 0;
+}
+inline bool
+operator!=(const GUID &guidOne, const GUID &guidOther)
+{
+  return !(guidOne == guidOther);
+}
+}
 #endif
 
 /* ---- Interfaces ---- */
@@ -162,6 +211,9 @@ typedef struct IMAPIOfflineNotify IMAPIOfflineNotify;
 typedef struct IMAPIOffline IMAPIOffline;
 typedef struct IMAPIOfflineMgr IMAPIOfflineMgr;
 
+#if !defined(__cplusplus) || defined(CINTERFACE)
+
+/* The C binding: each interface is a struct whose only member points to its vtable. */
 typedef struct IUnknownVtbl {
   HRESULT (*QueryInterface)(IUnknown *This, REFIID riid, void **ppvObject);
   ULONG (*AddRef)(IUnknown *This);
@@ -171,6 +223,28 @@ typedef struct IUnknownVtbl {
 struct IUnknown {
   const IUnknownVtbl *lpVtbl;
 };
+
+#else
+
+/* The C++ binding: abstract classes with only pure virtual functions and single
+ * inheritance, so that the object starts with its vptr and the vtable holds the base's
+ * slots, then the class's own in declaration order (the Itanium C++ ABI of g++ and
+ * clang); that is the C binding's vtable, slot for slot. No virtual destructor: it
+ * would add slots. The destructor is protected instead: COM objects end in Release,
+ * never in a delete through an interface pointer (the library's objects are not even
+ * C++ objects), and -Wnon-virtual-dtor does not flag the interfaces as bases. */
+extern "C++" {
+struct IUnknown {
+  virtual HRESULT QueryInterface(REFIID riid, void **ppvObject) = 0;
+  virtual ULONG AddRef() = 0;
+  virtual ULONG Release() = 0;
+
+protected:
+  ~IUnknown() {}
+};
+}
+
+#endif
 
 /* ---- Structures ---- */
 
@@ -195,6 +269,8 @@ typedef struct {
     } StateChange;
   } Info;
 } MAPIOFFLINE_NOTIFY;
+
+#if !defined(__cplusplus) || defined(CINTERFACE)
 
 /* Implemented by the application. */
 typedef struct IMAPIOfflineNotifyVtbl {
@@ -250,6 +326,49 @@ struct IMAPIOfflineMgr {
   const IMAPIOfflineMgrVtbl *lpVtbl;
 };
 
+#else
+
+extern "C++" {
+/* Implemented by the application: class CSink : public IMAPIOfflineNotify. */
+struct IMAPIOfflineNotify : public IUnknown {
+  virtual void Notify(const MAPIOFFLINE_NOTIFY *pNotifyInfo) = 0;
+
+protected:
+  ~IMAPIOfflineNotify() {}
+};
+
+/* IMAPIOffline: 7 slots. The placeholder returns MAPI_E_NO_SUPPORT. */
+struct IMAPIOffline : public IUnknown {
+  virtual HRESULT SetCurrentState(ULONG ulFlags, ULONG ulMask, ULONG ulState,
+                                  void *pReserved) = 0;
+  virtual HRESULT GetCapabilities(ULONG *pulCapabilities) = 0;
+  virtual HRESULT GetCurrentState(ULONG *pulState) = 0;
+  virtual HRESULT Placeholder1(void *pReserved) = 0;
+
+protected:
+  ~IMAPIOffline() {}
+};
+
+/* IMAPIOfflineMgr: the same 7 slots, then Advise, Unadvise and 7 placeholders (16). */
+struct IMAPIOfflineMgr : public IMAPIOffline {
+  virtual HRESULT Advise(ULONG ulFlags, MAPIOFFLINE_ADVISEINFO *pAdviseInfo,
+                         ULONG *pulAdviseToken) = 0;
+  virtual HRESULT Unadvise(ULONG ulFlags, ULONG ulAdviseToken) = 0;
+  virtual HRESULT Placeholder2(void *pReserved) = 0;
+  virtual HRESULT Placeholder3(void *pReserved) = 0;
+  virtual HRESULT Placeholder4(void *pReserved) = 0;
+  virtual HRESULT Placeholder5(void *pReserved) = 0;
+  virtual HRESULT Placeholder6(void *pReserved) = 0;
+  virtual HRESULT Placeholder7(void *pReserved) = 0;
+  virtual HRESULT Placeholder8(void *pReserved) = 0;
+
+protected:
+  ~IMAPIOfflineMgr() {}
+};
+}
+
+#endif
+
 /* ---- The object's methods, as MAPI documents them ----
  *
  * QueryInterface: IID_IUnknown, IID_IMAPIOffline and IID_IMAPIOfflineMgr give the same
@@ -300,7 +419,9 @@ typedef HRESULT(HROPENOFFLINEOBJ)(ULONG ulReserved, LPCWSTR pwszProfileNameIn,
                                   IMAPIOfflineMgr **ppOfflineObj);
 #define HROPENOFFLINEOBJ_SYMBOL "HrOpenOfflineObj"
 
-/* ---- C helpers in the style of COBJMACROS ---- */
+/* ---- C helpers in the style of COBJMACROS (the C binding only) ---- */
+
+#if !defined(__cplusplus) || defined(CINTERFACE)
 
 #define IMAPIOfflineMgr_QueryInterface(This, riid, ppv) (This)->lpVtbl->QueryInterface(This, riid, ppv)
 #define IMAPIOfflineMgr_AddRef(This) (This)->lpVtbl->AddRef(This)
@@ -316,6 +437,7 @@ typedef HRESULT(HROPENOFFLINEOBJ)(ULONG ulReserved, LPCWSTR pwszProfileNameIn,
 #define IMAPIOffline_SetCurrentState(This, f, m, s, r) (This)->lpVtbl->SetCurrentState(This, f, m, s, r)
 #define IMAPIOffline_GetCapabilities(This, p) (This)->lpVtbl->GetCapabilities(This, p)
 #define IMAPIOffline_GetCurrentState(This, p) (This)->lpVtbl->GetCurrentState(This, p)
+#endif
 
 /* ---- Layout, checked at compile time (spec §5, §7-§9, §13 rules 3 and 4) ---- */
 
@@ -346,6 +468,7 @@ OM_MAPI_STATIC_ASSERT(offsetof(MAPIOFFLINE_ADVISEINFO, ulStateMask) == (sizeof(v
                       "ulStateMask at 28 or 20");
 OM_MAPI_STATIC_ASSERT(sizeof(MAPIOFFLINE_ADVISEINFO) == (sizeof(void *) == 8 ? 32 : 24),
                       "MAPIOFFLINE_ADVISEINFO is 32 bytes (64-bit) or 24 (32-bit)");
+#if !defined(__cplusplus) || defined(CINTERFACE)
 OM_MAPI_STATIC_ASSERT(sizeof(IUnknownVtbl) == 3 * sizeof(void *), "IUnknown has 3 slots");
 OM_MAPI_STATIC_ASSERT(sizeof(IMAPIOfflineNotifyVtbl) == 4 * sizeof(void *), "IMAPIOfflineNotify has 4 slots");
 OM_MAPI_STATIC_ASSERT(offsetof(IMAPIOfflineNotifyVtbl, Notify) == 3 * sizeof(void *), "Notify is slot 3");
@@ -360,6 +483,13 @@ OM_MAPI_STATIC_ASSERT(offsetof(IMAPIOfflineMgrVtbl, GetCurrentState) == 5 * size
 OM_MAPI_STATIC_ASSERT(offsetof(IMAPIOfflineMgrVtbl, Advise) == 7 * sizeof(void *), "Advise is slot 7");
 OM_MAPI_STATIC_ASSERT(offsetof(IMAPIOfflineMgrVtbl, Unadvise) == 8 * sizeof(void *), "Unadvise is slot 8");
 OM_MAPI_STATIC_ASSERT(offsetof(IMAPIOfflineMgrVtbl, Placeholder8) == 15 * sizeof(void *), "slot 15");
+#else
+/* Each object is its vptr and nothing else (the slots are checked by the tests). */
+OM_MAPI_STATIC_ASSERT(sizeof(IUnknown) == sizeof(void *), "IUnknown is a vptr");
+OM_MAPI_STATIC_ASSERT(sizeof(IMAPIOfflineNotify) == sizeof(void *), "IMAPIOfflineNotify is a vptr");
+OM_MAPI_STATIC_ASSERT(sizeof(IMAPIOffline) == sizeof(void *), "IMAPIOffline is a vptr");
+OM_MAPI_STATIC_ASSERT(sizeof(IMAPIOfflineMgr) == sizeof(void *), "IMAPIOfflineMgr is a vptr");
+#endif
 
 #ifdef __cplusplus
 }
