@@ -5,6 +5,7 @@
  * HrOpenOfflineObj and, with its dispatch thread, ends with the last object. */
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,91 @@ static const IMAPIOfflineMgrVtbl offline_vtbl = {
   .Placeholder8 = obj_placeholder,
 };
 
+/* ---- MAPI profile names ---- */
+
+/* Outlook's callers pass their MAPI profile's name (L"Outlook"). A profile has one
+ * global offline object, which is what offlinemgr's global object is: a name that is no
+ * account's id opens it. The caller cannot tell that from its HRESULT, so the library
+ * says it on stderr (the MAPI face has no other way to speak), once per name and
+ * process, for a bounded number of names. */
+#define PROFILE_NOTICES_MAX 32
+#define PROFILE_SHOWN_MAX 64
+
+static pthread_mutex_t profile_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t profile_noticed[PROFILE_NOTICES_MAX];  /* FNV-1a of the names */
+static unsigned profile_noticed_count;
+
+static uint64_t
+profile_hash(LPCWSTR name)
+{
+  uint64_t h = 0xcbf29ce484222325u;
+
+  for (; *name != L'\0'; name++) {
+    uint32_t c = (uint32_t)*name;
+    for (int i = 0; i < 4; i++) {
+      h ^= (c >> (8 * i)) & 0xff;
+      h *= 0x100000001b3u;
+    }
+  }
+  return h;
+}
+
+/* The name as printable ASCII between quotes: other characters as \uXXXX, cut short. */
+static void
+profile_show(LPCWSTR name, char *out, size_t size)
+{
+  size_t n = 0, i;
+
+  for (i = 0; name[i] != L'\0' && i < PROFILE_SHOWN_MAX && n + 12 < size; i++) {
+    uint32_t c = (uint32_t)name[i];
+    if (c == '"' || c == '\\')
+      n += (size_t)snprintf(out + n, size - n, "\\%c", (char)c);
+    else if (c >= 0x20 && c < 0x7f)
+      out[n++] = (char)c;
+    else
+      n += (size_t)snprintf(out + n, size - n, c > 0xffff ? "\\U%08x" : "\\u%04x", c);
+  }
+  if (name[i] != L'\0')
+    n += (size_t)snprintf(out + n, size - n, "...");
+  out[n] = '\0';
+}
+
+static void
+profile_notice(LPCWSTR name)
+{
+  char shown[PROFILE_SHOWN_MAX * 10 + 8];
+  uint64_t h = profile_hash(name);
+  bool last = false;
+
+  pthread_mutex_lock(&profile_lock);
+  for (unsigned i = 0; i < profile_noticed_count && i < PROFILE_NOTICES_MAX; i++)
+    if (profile_noticed[i] == h) {
+      pthread_mutex_unlock(&profile_lock);
+      return;
+    }
+  if (profile_noticed_count > PROFILE_NOTICES_MAX) {
+    pthread_mutex_unlock(&profile_lock);
+    return;
+  }
+  if (profile_noticed_count < PROFILE_NOTICES_MAX)
+    profile_noticed[profile_noticed_count] = h;
+  else
+    last = true;
+  profile_noticed_count++;
+  pthread_mutex_unlock(&profile_lock);
+
+  if (last) {
+    fprintf(stderr, "libofflinemgr: HrOpenOfflineObj: more than %d profile names that are no "
+            "account; no more are reported\n", PROFILE_NOTICES_MAX);
+    return;
+  }
+  profile_show(name, shown, sizeof shown);
+  fprintf(stderr, "libofflinemgr: HrOpenOfflineObj: profile \"%s\" is no offlinemgr account, "
+          "so it opened the global offline object (the user's state as a whole); pass an "
+          "account id for one account's, or NULL for the global one without this notice\n",
+          shown);
+}
+
 /* The profile name as an account id: account ids are ASCII, so anything else is no
  * account. Returns false when it cannot be one. */
 static bool
@@ -354,6 +440,7 @@ HrOpenOfflineObj(ULONG ulReserved, LPCWSTR pwszProfileNameIn, const GUID *pGUID,
 {
   char id[OM_ACCOUNT_ID_MAX + 1];
   bool global = pwszProfileNameIn == NULL || pwszProfileNameIn[0] == L'\0';
+  bool account = !global && profile_to_id(pwszProfileNameIn, id, sizeof id);
   OfflineObj *obj;
   Runtime *rt;
   OmError error = OM_ERROR_INIT;
@@ -362,8 +449,7 @@ HrOpenOfflineObj(ULONG ulReserved, LPCWSTR pwszProfileNameIn, const GUID *pGUID,
     return E_INVALIDARG;
   *ppOfflineObj = NULL;
   if (ulReserved != 0 || pInstance != NULL || pGUID == NULL ||
-      !IsEqualGUID(pGUID, &GUID_GlobalState) ||
-      (!global && !profile_to_id(pwszProfileNameIn, id, sizeof id)))
+      !IsEqualGUID(pGUID, &GUID_GlobalState))
     return MAPI_E_NOT_FOUND;
 
   if ((obj = calloc(1, sizeof *obj)) == NULL)
@@ -372,13 +458,19 @@ HrOpenOfflineObj(ULONG ulReserved, LPCWSTR pwszProfileNameIn, const GUID *pGUID,
     free(obj);
     return error.code == OM_E_NO_MEMORY ? E_OUTOFMEMORY : MAPI_E_NETWORK_ERROR;
   }
-  obj->offline = om_offline_open(rt->client, global ? NULL : id, &error);
+  obj->offline = om_offline_open(rt->client, account ? id : NULL, &error);
+  if (obj->offline == NULL && account && error.code == OM_E_NOT_FOUND) {
+    account = false;   /* a MAPI profile's name, not an account's */
+    obj->offline = om_offline_open(rt->client, NULL, &error);
+  }
   if (obj->offline == NULL) {
     HRESULT hr = hresult_from(error.code);
     free(obj);
     runtime_put(rt);
     return hr == MAPI_E_NETWORK_ERROR || hr == E_OUTOFMEMORY ? hr : MAPI_E_NOT_FOUND;
   }
+  if (!global && !account)
+    profile_notice(pwszProfileNameIn);
   obj->iface.lpVtbl = &offline_vtbl;
   obj->refs = 1;
   obj->rt = rt;

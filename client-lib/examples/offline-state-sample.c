@@ -6,7 +6,8 @@
  * "init" is InitMonitor (HrOpenOfflineObj, QueryInterface(IID_IMAPIOffline),
  * GetCapabilities, Advise with a CMyOfflineNotify sink), "get" and "set-*" the
  * GetCurrentState/SetCurrentState helpers, "deinit" DeInitMonitor (Unadvise, Release).
- * The profile is an offlinemgr account id; without one the global object is used.
+ * The profile is an offlinemgr account id; without one the global object is used, and
+ * with a name that is no account's (a MAPI profile's, "Outlook") too.
  *
  * One change from the sample: its GetCurrentState/SetCurrentState helpers first call
  * DeInitMonitor and re-open the object, which silently ends the monitor (and makes a

@@ -4,6 +4,7 @@ line protocol (tests/client/client-driver.c, mapi-driver.c) and look at the bus.
 Every wait is bounded and waits for a line or a condition, never a fixed time."""
 
 import os
+import re
 import subprocess
 import tempfile
 
@@ -28,12 +29,15 @@ class Driver:
 
     ANSWERS = ('ok', 'error', 'hr')
 
-    def __init__(self, testcase, name='client-driver', args=(), env=None):
+    def __init__(self, testcase, name='client-driver', args=(), env=None,
+                 capture_stderr=False):
         self.testcase = testcase
         wrapper = os.environ.get('OM_CLIENT_WRAPPER', '').split()
+        # A file, not a pipe: nothing has to drain it while the driver runs.
+        self.stderr = tempfile.TemporaryFile('w+') if capture_stderr else None
         self.proc = subprocess.Popen(wrapper + [program(name)] + list(args),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=None, text=True, bufsize=1,
+                                     stderr=self.stderr, text=True, bufsize=1,
                                      env=dict(os.environ, **(env or {})))
         os.set_blocking(self.proc.stdout.fileno(), False)
         self.buffer = b''
@@ -123,6 +127,13 @@ class Driver:
                          timeout, '%d %s lines' % (count, prefix))
         return self.notifies(prefix)
 
+    def stderr_lines(self):
+        """What the program wrote to stderr so far (capture_stderr=True), without the
+        lines of a valgrind wrapper (==pid==)."""
+        self.stderr.seek(0)
+        return [line for line in self.stderr.read().splitlines()
+                if not re.match(r'==\d+==', line)]
+
     def close(self):
         if self.proc.poll() is None:
             try:
@@ -167,6 +178,8 @@ class ClientTestCase(DaemonTestCase):
             if d.watch is not None:
                 GLib.source_remove(d.watch)
                 d.watch = None
+            if d.stderr is not None:
+                d.stderr.close()
         super().tearDown()
         if problems:
             self.fail('client programs did not exit cleanly: %s' % '; '.join(problems))
@@ -188,8 +201,8 @@ class ClientTestCase(DaemonTestCase):
             err.seek(0)
             return proc.returncode, out.read(), err.read()
 
-    def driver(self, name='client-driver', args=(), env=None):
-        d = Driver(self, name, args, env)
+    def driver(self, name='client-driver', args=(), env=None, capture_stderr=False):
+        d = Driver(self, name, args, env, capture_stderr)
         self.drivers.append(d)
         return d
 

@@ -190,6 +190,8 @@ cmd_open(char *rest)
       instance = &GUID_GlobalState;
     else if (strcmp(opt, "wide=nonascii") == 0)
       wcscpy(wid, L"w\u00f6rk");
+    else if (strcmp(opt, "wide=profile") == 0)
+      wcscpy(wid, L"Default Outlook Profile");
   }
   hr = HrOpenOfflineObj(reserved, null_name ? NULL : wid, guid, instance, &obj);
   if (hr == S_OK) {

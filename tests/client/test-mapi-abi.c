@@ -147,13 +147,14 @@ test_open_argument_checks(void)
   g_assert_cmpint(HrOpenOfflineObj(0, L"work", &GUID_GlobalState, &GUID_GlobalState, &obj), ==,
                   MAPI_E_NOT_FOUND);
   g_assert_null(obj);
+  /* Names that are no account id come first too. */
   obj = (IMAPIOfflineMgr *)&obj;
-  g_assert_cmpint(HrOpenOfflineObj(0, L"b\u00e4d", &GUID_GlobalState, NULL, &obj), ==,
+  g_assert_cmpint(HrOpenOfflineObj(0, L"b\u00e4d", &IID_IMAPIOffline, NULL, &obj), ==,
                   MAPI_E_NOT_FOUND);
   g_assert_null(obj);
   obj = (IMAPIOfflineMgr *)&obj;
-  g_assert_cmpint(HrOpenOfflineObj(0, L"a b", &GUID_GlobalState, NULL, &obj), ==,
-                  MAPI_E_NOT_FOUND);
+  g_assert_cmpint(HrOpenOfflineObj(1, L"Default Outlook Profile", &GUID_GlobalState, NULL, &obj),
+                  ==, MAPI_E_NOT_FOUND);
   g_assert_null(obj);
 }
 

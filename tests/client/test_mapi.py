@@ -67,16 +67,59 @@ class OpenTest(MapiTestCase):
         self.assertEqual(d.cmd('release w'), 'ok 0')
 
     def test_open_failures_leave_the_pointer_null(self):
-        """Rule 7: MAPI_E_NOT_FOUND and NULL for an unknown profile, a wrong GUID and bad
-        reserved arguments."""
+        """Rule 7: MAPI_E_NOT_FOUND and NULL for a wrong GUID and bad reserved
+        arguments, whatever the name."""
         self.start_daemon()
         self.add_account('work')
         d = self.mapi()
-        for command in ['open x nosuch', 'open x bad/id', 'open x work guid=iid',
-                        'open x work guid=null', 'open x work reserved=1',
-                        'open x work instance=1', 'open x work wide=nonascii',
-                        'open x ' + 'a' * 65]:
-            self.assertEqual(d.cmd(command), MAPI_E_NOT_FOUND + ' null', command)
+        for name in ['work', 'Outlook', '-']:
+            for opts in ['guid=iid', 'guid=null', 'reserved=1', 'instance=1']:
+                command = 'open x %s %s' % (name, opts)
+                self.assertEqual(d.cmd(command), MAPI_E_NOT_FOUND + ' null', command)
+
+    def test_profile_names_open_the_global_object(self):
+        """Rule 7, deliberate deviation (docs/client-library.md): a name that is no
+        account's id is a MAPI profile's, whose global offline object is offlinemgr's
+        global object. The library says so on stderr, once per name; account ids and
+        NULL go unremarked."""
+        self.start_daemon()
+        self.add_account('work')
+        d = self.driver('mapi-driver', capture_stderr=True)
+        names = ['Outlook', 'nosuch', 'bad/id', 'x wide=nonascii', 'x wide=profile', 'a' * 65]
+        shown = ['Outlook', 'nosuch', 'bad/id', 'w\\u00f6rk', 'Default Outlook Profile',
+                 'a' * 64 + '...']
+        for i, name in enumerate(names):
+            for again in range(2):
+                self.assertEqual(d.cmd('open p%d%d %s' % (i, again, name)), S_OK + ' set', name)
+        self.assertEqual(d.cmd('open w work'), S_OK + ' set')
+        self.assertEqual(d.cmd('open g -'), S_OK + ' set')
+        # Each is the global object: a request through one changes the global state
+        # and leaves the account's request alone.
+        self.assertEqual(d.cmd('set p00 0x2000 3 1'), S_OK)
+        self.assertEqual(self.state(ROOT_PATH), OFFLINE)
+        self.assertEqual(d.cmd('state p51'), S_OK + ' 1')
+        self.assertEqual(self.get(account_path('work'), 'org.offlinemgr.OfflineMgr1.Offline',
+                                  'RequestedState'), ONLINE)
+        self.assertEqual(d.stderr_lines(), [
+            'libofflinemgr: HrOpenOfflineObj: profile "%s" is no offlinemgr account, so it '
+            'opened the global offline object (the user\'s state as a whole); pass an '
+            'account id for one account\'s, or NULL for the global one without this notice'
+            % name for name in shown])
+
+    def test_profile_notices_are_bounded(self):
+        """A process that opens ever new names gets 32 notices, then one line saying no
+        more are reported, then silence; each open still works."""
+        self.start_daemon()
+        d = self.driver('mapi-driver', capture_stderr=True)
+        for i in range(36):
+            self.assertEqual(d.cmd('open p profile%d' % i), S_OK + ' set')
+            self.assertEqual(d.cmd('release p'), 'ok 0')
+        lines = d.stderr_lines()
+        self.assertEqual(len(lines), 33, lines)
+        self.assertEqual([line.split('"')[1] for line in lines[:32]],
+                         ['profile%d' % i for i in range(32)])
+        self.assertEqual(lines[32], 'libofflinemgr: HrOpenOfflineObj: more than 32 profile '
+                         'names that are no account; no more are reported')
 
     def test_no_daemon_is_a_network_error(self):
         """Rule 7, deliberate deviation (DESIGN.md): not running and not activatable."""
@@ -468,10 +511,10 @@ class ThreadTest(MapiTestCase):
 class ExampleTest(MapiTestCase):
     """The C port of Outlook's Offline State sample add-in, built and run."""
 
-    def run_sample(self, *args):
+    def run_sample(self, *args, stderr=''):
         status, out, err = self.run_program(
             [os.path.join(BUILD_ROOT, 'client-lib', 'offline-state-sample')] + list(args))
-        self.assertEqual(err, '')
+        self.assertEqual(err, stderr)
         return status, out.splitlines()
 
     def notify_lines(self, old, new):
@@ -511,7 +554,7 @@ class ExampleTest(MapiTestCase):
         self.assertRegex(lines[6], r'^InitMonitor: advise token [1-9][0-9]*$')
         self.assertEqual(self.state(account_path('work')), ONLINE)
 
-    def test_sample_without_a_monitor_and_unknown_profile(self):
+    def test_sample_without_a_monitor_and_a_profile_name(self):
         self.start_daemon()
         status, lines = self.run_sample('set-offline', 'get')
         self.assertEqual(status, 0, lines)
@@ -523,9 +566,19 @@ class ExampleTest(MapiTestCase):
             'GetCurrentState returned 0x00000000',
             'GetCurrentState: MAPIOFFLINE_STATE_OFFLINE',
         ])
-        status, lines = self.run_sample('--profile', 'nosuch', 'init')
-        self.assertEqual(status, 1)
-        self.assertEqual(lines, ['InitMonitor: HrOpenOfflineObj returned 0x8004010f'])
+        # A MAPI profile's name: the global object, which went offline above.
+        status, lines = self.run_sample(
+            '--profile', 'Outlook', 'init', 'get', stderr=(
+                'libofflinemgr: HrOpenOfflineObj: profile "Outlook" is no offlinemgr account, '
+                'so it opened the global offline object (the user\'s state as a whole); pass '
+                'an account id for one account\'s, or NULL for the global one without this '
+                'notice\n'))
+        self.assertEqual(status, 0, lines)
+        self.assertEqual(lines[0], 'InitMonitor: HrOpenOfflineObj returned 0x00000000')
+        self.assertEqual(lines[-4:], ['GetCurrentState returned 0x00000000',
+                                      'GetCurrentState: MAPIOFFLINE_STATE_OFFLINE',
+                                      'CMyOfflineNotify: released',
+                                      'DeInitMonitor: Unadvise returned 0x00000000'])
 
 
 if __name__ == '__main__':

@@ -13,7 +13,10 @@
  * Windows-only names such code also uses (STDMETHODIMP, LPVOID, DEFINE_GUID, ...) are
  * in the optional <offlinemgr/mapioffline-windows.h>, not here.
  *
- * The profile name is an offlinemgr account id (NULL or L"" for the global object).
+ * The profile name is an offlinemgr account id, or a MAPI profile name: a name that is
+ * no account's id (L"Outlook") opens the global object, as a MAPI profile has one global
+ * offline object, and the library says so on stderr, once per name. NULL or L"" opens
+ * the global object without a word.
  *
  * Threading and re-entrancy (the Outlook documentation leaves them open; these are this
  * library's promises):
@@ -403,12 +406,14 @@ protected:
  */
 
 /* HrOpenOfflineObj(0, L"<account id>", &GUID_GlobalState, NULL, &obj): the account's
- * offline object; a NULL or empty name: the global object. On S_OK *ppOfflineObj holds
- * one reference owned by the caller (Release it). Failures leave *ppOfflineObj NULL:
- * MAPI_E_NOT_FOUND for an unknown account, a name that is no account id, a pGUID other
- * than &GUID_GlobalState, ulReserved != 0 or pInstance != NULL; MAPI_E_NETWORK_ERROR
- * when offlinemgrd is not running and cannot be started, or there is no session bus;
- * E_INVALIDARG for a NULL ppOfflineObj. May start offlinemgrd (D-Bus activation). */
+ * offline object; a NULL or empty name: the global object; any other name (a MAPI
+ * profile's, or an account id that offlinemgrd does not know): the global object too,
+ * and one line on stderr the first time the process uses that name. On S_OK
+ * *ppOfflineObj holds one reference owned by the caller (Release it). Failures leave
+ * *ppOfflineObj NULL: MAPI_E_NOT_FOUND for a pGUID other than &GUID_GlobalState,
+ * ulReserved != 0 or pInstance != NULL; MAPI_E_NETWORK_ERROR when offlinemgrd is not
+ * running and cannot be started, or there is no session bus; E_INVALIDARG for a NULL
+ * ppOfflineObj. May start offlinemgrd (D-Bus activation). */
 OM_PUBLIC HRESULT HrOpenOfflineObj(ULONG ulReserved, LPCWSTR pwszProfileNameIn,
                                    const GUID *pGUID, const GUID *pInstance,
                                    IMAPIOfflineMgr **ppOfflineObj);
