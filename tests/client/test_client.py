@@ -5,6 +5,8 @@ import os
 import signal
 import subprocess
 
+import dbus
+
 from clienttest import ClientTestCase, program, transition
 from omtest import (BUS_NAME, IFACE_MANAGER, OFFLINE, ONLINE, ROOT_PATH, account_path, main)
 
@@ -202,6 +204,71 @@ class MatchRuleTest(ClientTestCase):
         self.assertEqual(len([r for r in self.match_rules(name) if 'StatesChanged' in r]), 1)
         d.ok('unadvise w %s' % w_token)
         self.assertEqual([r for r in self.match_rules(name) if 'StatesChanged' in r], [])
+
+
+class OneMessagePerChangeTest(ClientTestCase):
+    """An application gets one message per change, however many of its objects change."""
+
+    IDS = ['acct%d' % i for i in range(10)]
+
+    def setUp(self):
+        super().setUp()
+        self.start_daemon()
+        for account_id in self.IDS:
+            self.add_account(account_id)
+
+    def test_one_message_for_a_change_of_many_objects(self):
+        d = self.driver()
+        name = self.bus_connection_of(d.proc.pid)
+        base = self.match_rules(name)
+        d.ok('open g')
+        d.ok('advise g 1')
+        for i, account_id in enumerate(self.IDS):
+            d.ok('open %s %s' % (account_id, account_id))
+            d.ok('advise %s %d' % (account_id, 10 + i))
+        rules = [r for r in self.match_rules(name) if r not in base]
+        # A connection of our own with exactly the library's rules receives what the
+        # library's connection receives.
+        twin = dbus.bus.BusConnection(os.environ['DBUS_SESSION_BUS_ADDRESS'])
+        self.addCleanup(twin.close)
+        received = []
+
+        def count(_connection, message):
+            if message.get_type() == 4:            # a signal
+                received.append((message.get_member(), message.get_path()))
+        twin.add_message_filter(count)
+        for rule in rules:
+            twin.add_match_string(rule)
+        self.sync()
+        received.clear()
+
+        # The global object going offline takes every account with it, in one turn.
+        d.ok('set g 1 block')
+        d.wait_notifies(3 * (1 + len(self.IDS)))
+        self.sync()
+        self.wait_until(lambda: received, 5, 'the StatesChanged on the twin connection')
+        self.assertEqual(received, [('StatesChanged', ROOT_PATH)])
+        # The callbacks are the per-object signals' exactly, object by object.
+        for i, account_id in enumerate(self.IDS):
+            self.assertEqual([e for e in d.events if e.startswith('notify %s ' % account_id)],
+                             ['notify %s %d %d 2 1' % (account_id, 10 + i, phase)
+                              for phase in (1, 2, 3)])
+        self.assertEqual(d.close(), 0)
+
+    def test_one_account_among_many_gets_exactly_its_callbacks(self):
+        d = self.driver()
+        d.ok('open w acct3')
+        d.ok('advise w 7')
+        d.ok('open g')
+        d.ok('set g 1 block')
+        d.wait_notifies(3)
+        d.ok('set g 2 block')
+        d.wait_notifies(6)
+        self.sync()
+        self.assertEqual([e for e in d.events if e.startswith('notify')],
+                         ['notify w 7 1 2 1', 'notify w 7 2 2 1', 'notify w 7 3 2 1',
+                          'notify w 7 1 1 2', 'notify w 7 2 1 2', 'notify w 7 3 1 2'])
+        self.assertEqual(d.close(), 0)
 
 
 class ReentrancyTest(ClientTestCase):

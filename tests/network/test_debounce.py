@@ -16,7 +16,8 @@ from nettest import (NM_CONNECTIVITY_FULL, NM_CONNECTIVITY_NONE, NM_METERED_GUES
                      NM_METERED_NO, NM_METERED_UNKNOWN, NM_METERED_YES, NM_STATE_CONNECTED_GLOBAL,
                      NM_STATE_CONNECTED_SITE, NM_STATE_CONNECTING, NM_STATE_DISCONNECTED,
                      NetworkTestCase)
-from omtest import DONE, OFFLINE, ONLINE, ROOT_PATH, account_path, main
+from omtest import (DONE, OFFLINE, ONLINE, ROOT_PATH, START, STATECHANGE, account_path,
+                    main)
 
 OFFLINE_DELAY, ONLINE_DELAY = 0.5, 1.0
 # Longer than both delays, so that a notification they held back would have come.
@@ -91,6 +92,26 @@ class DebounceTest(NetworkTestCase):
         self.wait_phases(ROOT_PATH, 3)
         self.assert_transition(ROOT_PATH, ONLINE, OFFLINE)
         self.assertGreaterEqual(self.done_time(ROOT_PATH), sent + OFFLINE_DELAY)
+
+    def test_a_debounced_change_is_one_signal(self):
+        """When the grace period ends every object moves in one turn: one StatesChanged
+        with all their phases, before the per-object signals."""
+        for i in range(5):
+            self.write_account('more%d' % i, '[Account]\n')
+        self.start_world()
+        self.recorder.clear()
+        self.nm_set(State=NM_STATE_DISCONNECTED, Connectivity=NM_CONNECTIVITY_NONE)
+        paths = [ROOT_PATH] + [account_path(i) for i in
+                               ['work', 'frugal'] + ['more%d' % i for i in range(5)]]
+        for path in paths:
+            self.wait_phases(path, 3)
+        self.sync()
+        signals = self.recorder.states_changed()
+        self.assertEqual(len(signals), 1, signals)
+        self.assertEqual(sorted(signals[0]), sorted(
+            (path, phase, ONLINE, OFFLINE) for path in paths
+            for phase in (START, STATECHANGE, DONE)))
+        self.recorder.assert_states_changed_lead(self)
 
     def test_online_waits_for_a_quiet_period(self):
         self.start_world(State=NM_STATE_DISCONNECTED, Connectivity=NM_CONNECTIVITY_NONE)
