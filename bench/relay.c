@@ -11,8 +11,8 @@
  *
  * sd-bus on sd-event, the bus library the daemon uses, so that the ratio of the two
  * measures the daemon's own work and not a difference between bus libraries (libdbus-1,
- * sd-bus on sd-event and sd-bus on a GLib loop measured alike for this relay earlier; see
- * DESIGN.md). Prints "ready" on stdout once both connections and the match are set up. */
+ * sd-bus on sd-event and sd-bus on a GLib loop measured alike for this relay earlier).
+ * Prints "ready" on stdout once both connections and the match are set up. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

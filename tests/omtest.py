@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import unittest
+from xml.etree import ElementTree
 
 import dbus
 import dbus.mainloop.glib
@@ -30,15 +31,34 @@ from gi.repository import GLib
 
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
 
-BUS_NAME = 'org.offlinemgr.OfflineMgr1'
-ROOT_PATH = '/org/offlinemgr/OfflineMgr1'
+SOURCE_ROOT = os.environ.get('OM_SOURCE_ROOT',
+                             os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _bus_vocabulary():
+    """The names as dbus/ defines them: the bus name from the activation file, the
+    interfaces from the interface XML (one file per interface, named after it). The root
+    path is the bus name as a path, by D-Bus convention and the bus contract."""
+    dbus_dir = os.path.join(SOURCE_ROOT, 'dbus')
+    with open(os.path.join(dbus_dir, 'org.offlinemgr.OfflineMgr1.service.in')) as f:
+        name = next(line.split('=', 1)[1].strip() for line in f if line.startswith('Name='))
+    interfaces = {}
+    for entry in sorted(os.listdir(dbus_dir)):
+        if entry.startswith(name + '.') and entry.endswith('.xml'):
+            for node in ElementTree.parse(os.path.join(dbus_dir, entry)).iter('interface'):
+                interfaces[node.get('name')[len(name) + 1:]] = node.get('name')
+    return name, interfaces
+
+
+BUS_NAME, _INTERFACES = _bus_vocabulary()
+ROOT_PATH = '/' + BUS_NAME.replace('.', '/')
 ACCOUNT_PREFIX = ROOT_PATH + '/account'
-IFACE_OFFLINE = 'org.offlinemgr.OfflineMgr1.Offline'
-IFACE_MANAGER = 'org.offlinemgr.OfflineMgr1.Manager'
-IFACE_ACCOUNT = 'org.offlinemgr.OfflineMgr1.Account'
+IFACE_OFFLINE = _INTERFACES['Offline']
+IFACE_MANAGER = _INTERFACES['Manager']
+IFACE_ACCOUNT = _INTERFACES['Account']
 IFACE_PROPS = 'org.freedesktop.DBus.Properties'
 IFACE_OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager'
-ERROR_PREFIX = 'org.offlinemgr.OfflineMgr1.Error.'
+ERROR_PREFIX = BUS_NAME + '.Error.'
 
 OFFLINE, ONLINE = 1, 2
 START, STATECHANGE, DONE = 1, 2, 3
@@ -46,8 +66,6 @@ BLOCK = 0x2000
 MASK = 0x3
 
 OFFLINEMGRD = os.environ.get('OFFLINEMGRD', 'offlinemgrd')
-SOURCE_ROOT = os.environ.get('OM_SOURCE_ROOT',
-                             os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD_ROOT = os.environ.get('OM_BUILD_ROOT', '')
 
 # Waits are bounded by this much, scaled up under valgrind and sanitizers.

@@ -8,7 +8,7 @@ import unittest
 
 from nettest import (NM_STATE_CONNECTED_GLOBAL, SECCOMP_ARCHES, NetworkTestCase,
                      can_unshare_net, netlink_forbidder, netns_ip)
-from omtest import account_path, main
+from omtest import ROOT_PATH, account_path, main
 
 
 @unittest.skipUnless(can_unshare_net(), 'needs permission to create network namespaces')
@@ -30,7 +30,7 @@ class NetlinkTest(NetworkTestCase):
 
         netns_ip(self.daemon.pid, 'route', 'add', 'default', 'dev', 'lo')
         self.wait_manager('NetworkState', 70)
-        self.wait_reason(ROOT, '')
+        self.wait_reason(ROOT_PATH, '')
         self.wait_reason(work, '')
 
         # Another default route (IPv6), then the first one goes: still routed.
@@ -51,12 +51,12 @@ class NetlinkTest(NetworkTestCase):
         self.assertEqual(self.reason(), '')
         self.stop_nm()
         self.wait_manager('NetworkBackend', 'netlink')
-        self.wait_reason(ROOT, 'no-network')
+        self.wait_reason(ROOT_PATH, 'no-network')
         netns_ip(self.daemon.pid, 'route', 'add', 'default', 'dev', 'lo')
-        self.wait_reason(ROOT, '')
+        self.wait_reason(ROOT_PATH, '')
         self.start_nm(State=20)
         self.wait_manager('NetworkBackend', 'networkmanager')
-        self.wait_reason(ROOT, 'no-network')
+        self.wait_reason(ROOT_PATH, 'no-network')
 
 
 @unittest.skipUnless(platform.machine() in SECCOMP_ARCHES, 'no seccomp filter for this machine')
@@ -73,13 +73,11 @@ class NoBackendTest(NetworkTestCase):
 
         self.start_nm(State=NM_STATE_CONNECTED_GLOBAL)
         self.wait_manager('NetworkBackend', 'networkmanager')
-        self.wait_reason(ROOT, '')
+        self.wait_reason(ROOT_PATH, '')
         self.stop_nm()
         self.wait_manager('NetworkBackend', 'none')
         self.wait_reason(account_path('work'), 'no-network-monitor')
 
-
-ROOT = '/org/offlinemgr/OfflineMgr1'
 
 if __name__ == '__main__':
     main()

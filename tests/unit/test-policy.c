@@ -1,4 +1,4 @@
-/* The policy, by tables: every reason of DESIGN.md, the order in which they win,
+/* The policy, by tables: every reason the README lists, the order in which they win,
  * MinConnectivity with NetworkManager's UNKNOWN, metered values, required connections
  * by id and uuid, VPNs, the backends. */
 #include "policy.h"
@@ -307,7 +307,7 @@ test_global_table(void)
 static void
 test_reason_names(void)
 {
-  /* DESIGN.md's words, in the order in which they win. */
+  /* The README's words, in the order in which they win. */
   static const char *const names[] = {
     "", "global-offline", "user-offline", "suspended", "networking-disabled", "no-network",
     "no-network-monitor", "portal", "limited", "metered", "connection-inactive",
