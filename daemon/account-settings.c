@@ -268,6 +268,15 @@ gboolean
 om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
                                  char ***unknown_keys, GError **error)
 {
+  return om_account_settings_from_keyfile_full(settings, keyfile, FALSE, NULL, unknown_keys,
+                                               error);
+}
+
+gboolean
+om_account_settings_from_keyfile_full(OmAccountSettings *settings, GKeyFile *keyfile,
+                                      gboolean partial, gboolean present[OM_N_SETTINGS],
+                                      char ***unknown_keys, GError **error)
+{
   g_auto(OmAccountSettings) parsed;
   g_autoptr(GPtrArray) unknown = g_ptr_array_new_with_free_func(g_free);
   g_auto(GStrv) keys = NULL;
@@ -329,9 +338,11 @@ om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
     if (!om_account_settings_set(&parsed, key, &value, error))
       return FALSE;
   }
-  if (!om_account_settings_check(&parsed, error))
+  if (!partial && !om_account_settings_check(&parsed, error))
     return FALSE;
 
+  if (present != NULL)
+    memcpy(present, seen, sizeof seen);
   om_account_settings_clear(settings);
   *settings = parsed;
   om_account_settings_init(&parsed);
@@ -390,4 +401,50 @@ om_account_settings_to_keyfile(const OmAccountSettings *s, GKeyFile *kf)
   put_boolean(kf, "AllowMetered", s->allow_metered, defaults.allow_metered);
   put_boolean(kf, "CheckReachability", s->check_reachability, defaults.check_reachability);
   om_account_settings_clear(&defaults);
+}
+
+void
+om_account_settings_to_keyfile_only(const OmAccountSettings *s,
+                                    const gboolean present[OM_N_SETTINGS], GKeyFile *kf)
+{
+  for (int i = 0; i < OM_N_SETTINGS; i++) {
+    const char *name = om_setting_name((OmSettingKey)i);
+
+    if (!present[i]) {
+      g_key_file_remove_key(kf, OM_ACCOUNT_GROUP, name, NULL);
+      continue;
+    }
+    switch ((OmSettingKey)i) {
+    case OM_SETTING_DISPLAY_NAME:
+      g_key_file_set_string(kf, OM_ACCOUNT_GROUP, name, s->display_name ? s->display_name : "");
+      break;
+    case OM_SETTING_HOST:
+      g_key_file_set_string(kf, OM_ACCOUNT_GROUP, name, s->host ? s->host : "");
+      break;
+    case OM_SETTING_PORT:
+      g_key_file_set_uint64(kf, OM_ACCOUNT_GROUP, name, s->port);
+      break;
+    case OM_SETTING_REQUIRE_CONNECTIONS:
+      /* An empty list is written as an empty value, which reads back as empty. */
+      if (s->require_connections[0] != NULL)
+        g_key_file_set_string_list(kf, OM_ACCOUNT_GROUP, name,
+                                   (const char *const *)s->require_connections,
+                                   g_strv_length(s->require_connections));
+      else
+        g_key_file_set_value(kf, OM_ACCOUNT_GROUP, name, "");
+      break;
+    case OM_SETTING_MIN_CONNECTIVITY:
+      g_key_file_set_string(kf, OM_ACCOUNT_GROUP, name,
+                            om_min_connectivity_to_string(s->min_connectivity));
+      break;
+    case OM_SETTING_ALLOW_METERED:
+      g_key_file_set_boolean(kf, OM_ACCOUNT_GROUP, name, s->allow_metered);
+      break;
+    case OM_SETTING_CHECK_REACHABILITY:
+      g_key_file_set_boolean(kf, OM_ACCOUNT_GROUP, name, s->check_reachability);
+      break;
+    case OM_N_SETTINGS:
+      g_assert_not_reached();
+    }
+  }
 }

@@ -81,9 +81,24 @@ gboolean om_account_settings_check(const OmAccountSettings *settings, GError **e
 gboolean om_account_settings_from_keyfile(OmAccountSettings *settings, GKeyFile *keyfile,
                                           char ***unknown_keys, GError **error);
 
+/* Like om_account_settings_from_keyfile(), and says which settings the group has
+ * (@present may be NULL). With @partial the group may hold only part of an account's
+ * settings (a discovered account's overrides, whose Host and Port may come from
+ * elsewhere): the rules across settings are not checked. */
+gboolean om_account_settings_from_keyfile_full(OmAccountSettings *settings, GKeyFile *keyfile,
+                                               gboolean partial,
+                                               gboolean present[OM_N_SETTINGS],
+                                               char ***unknown_keys, GError **error);
+
 /* Writes @settings into @keyfile's [Account] group, leaving other keys, groups and
  * comments alone. A setting at its default is written only if the file has that key. */
 void om_account_settings_to_keyfile(const OmAccountSettings *settings, GKeyFile *keyfile);
+
+/* Writes exactly the settings marked in @present into @keyfile's [Account] group, at
+ * their default too, and removes the others; other keys, groups and comments stay. */
+void om_account_settings_to_keyfile_only(const OmAccountSettings *settings,
+                                         const gboolean present[OM_N_SETTINGS],
+                                         GKeyFile *keyfile);
 
 const char *om_min_connectivity_to_string(OmMinConnectivity min);
 
