@@ -275,6 +275,16 @@ prop_get_display_name(sd_bus *bus, const char *path, const char *interface,
   return sd_bus_message_append(reply, "s", om_object_get_display_name(bo->obj));
 }
 
+static int
+prop_get_origin(sd_bus *bus, const char *path, const char *interface, const char *property,
+                sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+  BusObject *bo = userdata;
+
+  return sd_bus_message_append(reply, "s",
+                               bo->svc->handlers.origin(bo->obj, bo->svc->user_data));
+}
+
 static const sd_bus_vtable account_vtable[] = {
   SD_BUS_VTABLE_START(0),
   SD_BUS_PROPERTY("Id", "s", prop_get_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -282,6 +292,7 @@ static const sd_bus_vtable account_vtable[] = {
                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
   SD_BUS_PROPERTY("Settings", "a{sv}", prop_get_settings, 0,
                   SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+  SD_BUS_PROPERTY("Origin", "s", prop_get_origin, 0, SD_BUS_VTABLE_PROPERTY_CONST),
   SD_BUS_VTABLE_END,
 };
 
@@ -330,7 +341,7 @@ method_add_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 
   om_account_settings_init(&settings);
   if ((r = read_id(svc, m, &id, NULL, ret_error)) < 0 ||
-      (r = om_settings_message_read(m, &settings, ret_error)) < 0)
+      (r = om_settings_message_read(m, &settings, NULL, ret_error)) < 0)
     return r;
   obj = svc->handlers.add_account(id, &settings, &error, svc->user_data);
   send_batch(svc);
@@ -344,6 +355,7 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
 {
   OmBusService *svc = userdata;
   g_auto(OmAccountSettings) settings = { 0 };  /* cleared on the early returns too */
+  gboolean given[OM_N_SETTINGS] = { FALSE };
   g_autoptr(GError) error = NULL;
   BusObject *bo;
   const char *id;
@@ -352,9 +364,9 @@ method_update_account(sd_bus_message *m, void *userdata, sd_bus_error *ret_error
   if ((r = read_id(svc, m, &id, &bo, ret_error)) < 0)
     return r;
   om_account_settings_copy(&settings, om_object_get_settings(bo->obj));
-  if ((r = om_settings_message_read(m, &settings, ret_error)) < 0)
+  if ((r = om_settings_message_read(m, &settings, given, ret_error)) < 0)
     return r;
-  r = svc->handlers.update_account(bo->obj, &settings, &error, svc->user_data);
+  r = svc->handlers.update_account(bo->obj, &settings, given, &error, svc->user_data);
   send_batch(svc);
   if (!r)
     return om_bus_error_set_gerror(ret_error, error);

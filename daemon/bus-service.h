@@ -21,10 +21,15 @@ typedef struct {
                             gpointer user_data);
   OmObject *(*add_account)(const char *id, const OmAccountSettings *settings, GError **error,
                            gpointer user_data);
+  /* @settings: the account's with what the client gave over them; @given: which those
+   * were. */
   gboolean (*update_account)(OmObject *account, const OmAccountSettings *settings,
-                             GError **error, gpointer user_data);
+                             const gboolean given[OM_N_SETTINGS], GError **error,
+                             gpointer user_data);
   gboolean (*remove_account)(OmObject *account, GError **error, gpointer user_data);
   void (*reload)(gpointer user_data);
+  /* The Account property Origin: "file", "goa", "eds". */
+  const char *(*origin)(OmObject *account, gpointer user_data);
   /* The bus name is ours. */
   void (*name_acquired)(gpointer user_data);
   /* The service cannot go on: the name could not be had or was taken over (@status 1 or

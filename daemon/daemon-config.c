@@ -12,6 +12,8 @@ om_daemon_config_init(OmDaemonConfig *config)
     .offline_delay_ms = 500,
     .online_delay_ms = 1000,
     .probe_timeout_ms = 5000,
+    .source_goa = TRUE,
+    .source_eds = TRUE,
   };
 }
 
@@ -30,6 +32,26 @@ get_ms(GKeyFile *kf, const char *key, guint min, guint max, guint *out, GError *
     return FALSE;
   }
   *out = (guint)v;
+  return TRUE;
+}
+
+static gboolean
+get_source(GKeyFile *kf, const char *key, gboolean *out, GError **error)
+{
+  g_autofree char *text = g_key_file_get_value(kf, "Sources", key, NULL);
+
+  if (text == NULL)
+    return TRUE;
+  g_strstrip(text);
+  if (g_strcmp0(text, "true") == 0)
+    *out = TRUE;
+  else if (g_strcmp0(text, "false") == 0)
+    *out = FALSE;
+  else {
+    g_set_error(error, OM_ERROR, OM_ERROR_INVALID_ARGS,
+                "[Sources] %s='%.32s' is neither true nor false", key, text);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -58,7 +80,9 @@ om_daemon_config_load(OmDaemonConfig *config, const char *path, GError **error)
   if (!get_ms(kf, "OfflineDelayMs", 0, OM_DELAY_MAX_MS, &parsed.offline_delay_ms, &local_error) ||
       !get_ms(kf, "OnlineDelayMs", 0, OM_DELAY_MAX_MS, &parsed.online_delay_ms, &local_error) ||
       !get_ms(kf, "ProbeTimeoutMs", OM_PROBE_TIMEOUT_MIN_MS, OM_PROBE_TIMEOUT_MAX_MS,
-              &parsed.probe_timeout_ms, &local_error)) {
+              &parsed.probe_timeout_ms, &local_error) ||
+      !get_source(kf, "GnomeOnlineAccounts", &parsed.source_goa, &local_error) ||
+      !get_source(kf, "EvolutionDataServer", &parsed.source_eds, &local_error)) {
     g_set_error(error, OM_ERROR, OM_ERROR_INVALID_ARGS, "%s: %s", path, local_error->message);
     return FALSE;
   }

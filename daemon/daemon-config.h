@@ -5,6 +5,10 @@
  *   OnlineDelayMs=1000     quiet period before going ONLINE after a network change
  *   ProbeTimeoutMs=5000    bound on one reachability probe (TCP connect)
  *
+ *   [Sources]
+ *   GnomeOnlineAccounts=true   mail accounts of GNOME Online Accounts
+ *   EvolutionDataServer=true   mail accounts of evolution-data-server
+ *
  * 0 means at once for the delays. A file that does not parse, or a value out of range,
  * is reported and the previous values stay. */
 #pragma once
@@ -19,6 +23,8 @@ typedef struct {
   guint offline_delay_ms;
   guint online_delay_ms;
   guint probe_timeout_ms;
+  gboolean source_goa;  /* [Sources] GnomeOnlineAccounts */
+  gboolean source_eds;  /* [Sources] EvolutionDataServer */
 } OmDaemonConfig;
 
 void om_daemon_config_init(OmDaemonConfig *config);

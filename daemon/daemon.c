@@ -18,6 +18,7 @@ struct OmDaemon {
   gboolean replace;
   char *config_path;      /* offlinemgrd.conf */
   char *accounts_dir;
+  char *discovered_dir;   /* the user's settings for discovered accounts */
   char *state_path;       /* requested-state */
 
   GMainLoop *loop;
@@ -147,12 +148,12 @@ add_account(const char *id, const OmAccountSettings *settings, GError **error,
 }
 
 static gboolean
-update_account(OmObject *account, const OmAccountSettings *settings, GError **error,
-               gpointer user_data)
+update_account(OmObject *account, const OmAccountSettings *settings,
+               const gboolean given[OM_N_SETTINGS], GError **error, gpointer user_data)
 {
   OmDaemon *d = user_data;
 
-  return om_account_registry_update(d->accounts, account, settings, error);
+  return om_account_registry_update(d->accounts, account, settings, given, error);
 }
 
 static gboolean
@@ -161,6 +162,14 @@ remove_account(OmObject *account, GError **error, gpointer user_data)
   OmDaemon *d = user_data;
 
   return om_account_registry_remove(d->accounts, account, error);
+}
+
+static const char *
+account_origin(OmObject *account, gpointer user_data)
+{
+  OmDaemon *d = user_data;
+
+  return om_account_registry_get_origin(d->accounts, account);
 }
 
 static void
@@ -184,8 +193,11 @@ reload(gpointer user_data)
   load_config(d);
   /* Before the first network snapshot (a SIGHUP during start-up) no account is loaded
    * yet: the start loads them, with the network known, and watches for changes. */
-  if (d->global != NULL)
+  if (d->global != NULL) {
     om_account_registry_reload(d->accounts);
+    om_account_registry_set_sources(d->accounts, om_bus_service_get_bus(d->bus),
+                                    d->config.source_goa, d->config.source_eds);
+  }
 }
 
 static void
@@ -249,7 +261,6 @@ static void
 on_network_ready(OmNetworkMonitor *monitor, gpointer user_data)
 {
   OmDaemon *d = user_data;
-  int r;
 
   om_network_snapshot_clear(&d->net);
   om_network_snapshot_copy(&d->net, om_network_monitor_get_snapshot(monitor));
@@ -257,8 +268,19 @@ on_network_ready(OmNetworkMonitor *monitor, gpointer user_data)
 
   d->global = om_object_new_global(&d->ctx, OM_ROOT_PATH, d->global_requested);
   om_account_registry_load(d->accounts);
+  om_account_registry_set_sources(d->accounts, om_bus_service_get_bus(d->bus),
+                                  d->config.source_goa, d->config.source_eds);
   if (d->net.suspended)
     om_bus_service_when_sent(d->bus, allow_sleep, d);
+  /* Clients see the discovered accounts from the first moment. */
+  om_account_registry_await_sources(d->accounts);
+}
+
+static void
+on_sources_settled(gpointer user_data)
+{
+  OmDaemon *d = user_data;
+  int r;
 
   r = om_bus_service_start(d->bus, d->global, &d->net, d->replace);
   if (r < 0) {
@@ -296,6 +318,7 @@ om_daemon_new(const OmDaemonOptions *options)
   d->replace = options->replace;
   d->config_path = g_build_filename(config_dir, "offlinemgrd.conf", NULL);
   d->accounts_dir = g_build_filename(config_dir, "accounts", NULL);
+  d->discovered_dir = g_build_filename(config_dir, "discovered", NULL);
   d->state_path = g_build_filename(state_dir, "requested-state", NULL);
   d->loop = g_main_loop_new(NULL, FALSE);
   om_daemon_config_init(&d->config);
@@ -326,18 +349,21 @@ om_daemon_run(OmDaemon *d)
     .update_account = update_account,
     .remove_account = remove_account,
     .reload = reload,
+    .origin = account_origin,
     .name_acquired = on_name_acquired,
     .stop = on_bus_stop,
   };
   static const OmAccountRegistryEvents account_events = {
     .added = on_account_added,
     .removed = on_account_removed,
+    .sources_settled = on_sources_settled,
   };
   g_autoptr(GError) error = NULL;
   g_autofree char *state_dir = g_path_get_dirname(d->state_path);
 
   load_config(d);
   om_durable_remove_leftovers(d->accounts_dir);
+  om_durable_remove_leftovers(d->discovered_dir);
   om_durable_remove_leftovers(state_dir);
   d->status = om_service_status_new(d->accounts_dir, state_dir, summarize, d);
   om_service_status_check_saving(d->status);
@@ -346,7 +372,7 @@ om_daemon_run(OmDaemon *d)
               error->message);
     g_clear_error(&error);
   }
-  d->accounts = om_account_registry_new(d->accounts_dir, &d->ctx, d->state_store, d->status,
+  d->accounts = om_account_registry_new(d->accounts_dir, d->discovered_dir, &d->ctx, d->state_store, d->status,
                                         &account_events, d);
   om_account_registry_forget_stale_requests(d->accounts);
   d->global_requested = om_state_store_get_global(d->state_store);
@@ -391,6 +417,7 @@ om_daemon_free(OmDaemon *d)
   g_main_loop_unref(d->loop);
   g_free(d->config_path);
   g_free(d->accounts_dir);
+  g_free(d->discovered_dir);
   g_free(d->state_path);
   g_free(d);
 }

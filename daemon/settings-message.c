@@ -1,6 +1,7 @@
 #include "settings-message.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "bus-util.h"
 #include "errors.h"
@@ -69,11 +70,13 @@ read_setting(const char *name, sd_bus_message *m, gpointer user_data)
 
 int
 om_settings_message_read(sd_bus_message *m, OmAccountSettings *settings,
-                         sd_bus_error *ret_error)
+                         gboolean given[OM_N_SETTINGS], sd_bus_error *ret_error)
 {
   Reading reading = { .settings = settings, .ret_error = ret_error };
   int r = om_bus_read_dict(m, OM_SETTINGS_ENTRIES_MAX, read_setting, &reading);
 
+  if (given != NULL)
+    memcpy(given, reading.seen, sizeof(reading.seen));
   if (r == -E2BIG)
     return om_bus_error_set(ret_error, OM_ERROR_LIMIT_EXCEEDED, "More than %d settings given",
                             OM_SETTINGS_ENTRIES_MAX);

@@ -506,7 +506,7 @@ class ManagerPropertiesTest(ManagerTestCase):
         work = managed[account_path('work')]
         self.assertEqual(sorted(work), sorted((IFACE_ACCOUNT, IFACE_OFFLINE) + STANDARD_IFACES))
         self.assertEqual(work[IFACE_ACCOUNT], {
-            'Id': 'work', 'DisplayName': 'Work',
+            'Id': 'work', 'DisplayName': 'Work', 'Origin': 'file',
             'Settings': dict(DEFAULTS, DisplayName='Work', Host='imap.example.com')})
         self.assertEqual(work[IFACE_OFFLINE], self.get_all(account_path('work'), IFACE_OFFLINE))
         home = managed[account_path('home')][IFACE_OFFLINE]

@@ -169,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   FuzzInput in = { data, size };
   gboolean given[OM_N_SETTINGS] = { FALSE };
+  gboolean reported[OM_N_SETTINGS] = { FALSE };
   gboolean update = fuzz_byte(&in) & 1;
   g_autoptr(sd_bus_message) call = NULL;
   g_autoptr(sd_bus_message) got = NULL;
@@ -203,7 +204,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   FUZZ_CHECK(sd_bus_message_read(got, "s", &id) > 0, "id");
   (void)om_account_id_is_valid(id);
-  r = om_settings_message_read(got, &settings, &error);
+  r = om_settings_message_read(got, &settings, reported, &error);
   if (r < 0) {
     FUZZ_CHECK(sd_bus_error_has_names(&error, OM_BUS_ERROR_INVALID_ARGS,
                                       OM_BUS_ERROR_LIMIT_EXCEEDED),
@@ -218,6 +219,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (int k = 0; k < OM_N_SETTINGS; k++)
     FUZZ_CHECK(given[k] || fuzz_setting_equal(&settings, &base, (OmSettingKey)k),
                "%s changed without being given", om_setting_name((OmSettingKey)k));
+  /* What a discovered account keeps as the user's: exactly the settings sent. */
+  for (int k = 0; k < OM_N_SETTINGS; k++)
+    FUZZ_CHECK(reported[k] == given[k], "%s %s as given", om_setting_name((OmSettingKey)k),
+               given[k] ? "not reported" : "reported");
   if (!om_account_settings_check(&settings, &check_error))
     return 0;  /* answered InvalidArgs by the daemon */
   fuzz_check_keyfile_round_trip(&settings);

@@ -87,6 +87,34 @@ test_values(Fixture *f, gconstpointer data)
   write_config(f, "");
   g_assert_true(om_daemon_config_load(&c, f->path, &error));
   assert_config(&c, 500, 1000, 5000);
+  g_assert_true(c.source_goa);
+  g_assert_true(c.source_eds);
+}
+
+/* [Sources] turns each account source off, and a file without the key turns it on. */
+static void
+test_sources(Fixture *f, gconstpointer data)
+{
+  OmDaemonConfig c;
+  g_autoptr(GError) error = NULL;
+
+  om_daemon_config_init(&c);
+  write_config(f, "[Sources]\nGnomeOnlineAccounts=false\nEvolutionDataServer= true \n");
+  g_assert_true(om_daemon_config_load(&c, f->path, &error));
+  g_assert_no_error(error);
+  g_assert_false(c.source_goa);
+  g_assert_true(c.source_eds);
+
+  write_config(f, "[Sources]\nEvolutionDataServer=false\n");
+  g_assert_true(om_daemon_config_load(&c, f->path, &error));
+  g_assert_true(c.source_goa);
+  g_assert_false(c.source_eds);
+
+  /* A bad value keeps the previous choice. */
+  write_config(f, "[Sources]\nGnomeOnlineAccounts=false\nEvolutionDataServer=maybe\n");
+  g_assert_false(om_daemon_config_load(&c, f->path, &error));
+  g_assert_true(c.source_goa);
+  g_assert_false(c.source_eds);
 }
 
 /* A bad value is reported with the file and the key, and the configuration stays. */
@@ -106,6 +134,8 @@ test_bad_values(Fixture *f, gconstpointer data)
     { "[Policy]\nProbeTimeoutMs=0\n", "ProbeTimeoutMs" },
     { "[Policy]\nProbeTimeoutMs=60001\n", "ProbeTimeoutMs" },
     { "[Policy]\nOnlineDelayMs=5\nOfflineDelayMs=x\n", "OfflineDelayMs" },
+    { "[Sources]\nGnomeOnlineAccounts=no\n", "GnomeOnlineAccounts" },
+    { "[Sources]\nEvolutionDataServer=\n", "EvolutionDataServer" },
     { "[Policy\nOfflineDelayMs=1\n", "offlinemgrd.conf" },
     { "OfflineDelayMs=1\n", "offlinemgrd.conf" },
   };
@@ -155,6 +185,7 @@ main(int argc, char **argv)
   g_test_add("/daemon-config/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD("defaults", test_defaults);
   ADD("values", test_values);
+  ADD("sources", test_sources);
   ADD("bad-values", test_bad_values);
   ADD("unreadable", test_unreadable);
 #undef ADD
