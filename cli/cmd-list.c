@@ -1,11 +1,40 @@
-/* offlinemgrctl list: every account with its state and reason. */
+/* offlinemgrctl list: every account with its state, reason and origin. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ctl.h"
 
+/* Each account's Origin, one call each (the listing's structure is part of the ABI and
+ * has no room for it); NULL where it cannot be read (a daemon older than the property,
+ * an account gone meanwhile): shown as "-". */
+static char **
+read_origins(OmClient *client, const OmAccountInfo *accounts, size_t n)
+{
+  char **origins = calloc(n + 1, sizeof *origins);
+
+  if (origins == NULL)
+    abort();
+  for (size_t i = 0; i < n; i++) {
+    OmError error = OM_ERROR_INIT;
+    OmOffline *account = om_offline_open(client, accounts[i].id, &error);
+
+    if (account != NULL && om_offline_get_origin(account, &origins[i], &error) < 0)
+      origins[i] = NULL;
+    om_offline_close(account);
+  }
+  return origins;
+}
+
 static void
-print_json(const OmAccountInfo *accounts, size_t n)
+free_origins(char **origins, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free(origins[i]);
+  free(origins);
+}
+
+static void
+print_json(const OmAccountInfo *accounts, char **origins, size_t n)
 {
   JsonWriter json;
 
@@ -16,6 +45,7 @@ print_json(const OmAccountInfo *accounts, size_t n)
     ctl_json_object_members(&json, accounts[i].id, accounts[i].display_name, accounts[i].state,
                             accounts[i].requested_state, accounts[i].reason,
                             accounts[i].transitioning);
+    json_string(&json, "origin", origins[i] ? origins[i] : "");
     json_end_object(&json);
   }
   json_end_array(&json);
@@ -23,7 +53,8 @@ print_json(const OmAccountInfo *accounts, size_t n)
 }
 
 static void
-print_table(const CtlOptions *options, const OmAccountInfo *accounts, size_t n)
+print_table(const CtlOptions *options, const OmAccountInfo *accounts, char **origins,
+            size_t n)
 {
   OutputTable *table;
 
@@ -31,13 +62,15 @@ print_table(const CtlOptions *options, const OmAccountInfo *accounts, size_t n)
     puts("No accounts.");
     return;
   }
-  table = output_table_new(4, 1);
-  output_table_add_row(table, (const char *const[]){ "ID", "STATE", "REASON", "NAME" });
+  table = output_table_new(5, 1);
+  output_table_add_row(table,
+                       (const char *const[]){ "ID", "STATE", "REASON", "ORIGIN", "NAME" });
   for (size_t i = 0; i < n; i++) {
     const char *reason = accounts[i].reason && *accounts[i].reason ? accounts[i].reason : "-";
     output_table_add_row(table, (const char *const[]){ accounts[i].id,
                                                        ctl_state_name(accounts[i].state),
-                                                       reason, accounts[i].display_name });
+                                                       reason, origins[i] ? origins[i] : "-",
+                                                       accounts[i].display_name });
   }
   output_table_print(table, stdout, &options->mode);
   output_table_free(table);
@@ -48,6 +81,7 @@ ctl_list(const CtlOptions *options, int n_args, char **args)
 {
   OmError error = OM_ERROR_INIT;
   OmAccountInfo *accounts = NULL;
+  char **origins = NULL;
   size_t n = 0;
   OmClient *client;
   int status = CTL_EXIT_OK;
@@ -58,14 +92,19 @@ ctl_list(const CtlOptions *options, int n_args, char **args)
     return status;
   if (om_client_list_accounts(client, &accounts, &n, &error) < 0) {
     status = ctl_error(&error, "cannot list the accounts");
-  } else if (options->json) {
-    print_json(accounts, n);
-  } else if (options->mode.tty) {
-    print_table(options, accounts, n);
   } else {
-    for (size_t i = 0; i < n; i++)
-      ctl_print_tsv_line(accounts[i].id, accounts[i].state, accounts[i].reason,
-                         accounts[i].display_name);
+    origins = read_origins(client, accounts, n);
+    if (options->json) {
+      print_json(accounts, origins, n);
+    } else if (options->mode.tty) {
+      print_table(options, accounts, origins, n);
+    } else {
+      /* The origin last, so that scripts reading the first four columns go on working. */
+      for (size_t i = 0; i < n; i++)
+        ctl_print_tsv_line_origin(accounts[i].id, accounts[i].state, accounts[i].reason,
+                                  accounts[i].display_name, origins[i]);
+    }
+    free_origins(origins, n);
   }
   om_account_info_list_free(accounts, n);
   om_client_unref(client);

@@ -236,6 +236,7 @@ status_account(const CtlOptions *options, OmClient *client, const char *id)
   OmOfflineInfo info = { 0 };
   OmSetting *settings = NULL;
   size_t n_settings = 0;
+  char *origin = NULL;
   OmOffline *account;
   int status = CTL_EXIT_OK;
 
@@ -247,6 +248,9 @@ status_account(const CtlOptions *options, OmClient *client, const char *id)
     status = ctl_error(&error, id);
     goto out;
   }
+  /* A daemon older than the Origin property: shown as unknown. */
+  if (om_offline_get_origin(account, &origin, &error) < 0)
+    origin = NULL;
 
   if (options->json) {
     JsonWriter json;
@@ -255,6 +259,7 @@ status_account(const CtlOptions *options, OmClient *client, const char *id)
     json_begin_object(&json, NULL);
     ctl_json_object_members(&json, id, info.display_name, info.state, info.requested_state,
                             info.reason, info.transitioning);
+    json_string(&json, "origin", origin ? origin : "");
     json_begin_object(&json, "settings");
     for (size_t i = 0; i < n_settings; i++)
       json_setting(&json, &settings[i]);
@@ -269,12 +274,14 @@ status_account(const CtlOptions *options, OmClient *client, const char *id)
     add_field(&fields, "Reason", info.reason, false);
     add_field(&fields, "Requested", ctl_mode_name(info.requested_state), false);
     add_field(&fields, "Transitioning", info.transitioning ? "yes" : "no", false);
+    add_field(&fields, "Origin", origin ? origin : "-", false);
     for (size_t i = 0; i < n_settings && fields.n < MAX_FIELDS; i++)
       add_field(&fields, settings[i].key, settings[i].value, false);
     print_fields(options, &fields);
   }
 
 out:
+  free(origin);
   om_settings_free(settings, n_settings);
   om_offline_info_clear(&info);
   om_offline_close(account);

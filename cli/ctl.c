@@ -85,6 +85,14 @@ ctl_print_tsv_line(const char *id, uint32_t state, const char *reason,
 }
 
 void
+ctl_print_tsv_line_origin(const char *id, uint32_t state, const char *reason,
+                          const char *display_name, const char *origin)
+{
+  printf("%s\t%s\t%s\t%s\t%s\n", id, ctl_state_name(state), or_dash(reason),
+         or_dash(display_name), or_dash(origin));
+}
+
+void
 ctl_print_object_line(const CtlOptions *options, const char *id, const OmOfflineInfo *info)
 {
   const char *state = ctl_state_name(info->state);

@@ -62,6 +62,9 @@ void ctl_print_object_line(const CtlOptions *options, const char *id,
 /* The tab-separated line list prints: id, state, reason, display name ("-" for empty). */
 void ctl_print_tsv_line(const char *id, uint32_t state, const char *reason,
                         const char *display_name);
+/* The same with the account's origin last. */
+void ctl_print_tsv_line_origin(const char *id, uint32_t state, const char *reason,
+                               const char *display_name, const char *origin);
 
 /* The members every JSON object of an offline object has: id (null for the global
  * object), display_name (accounts only), state, requested, reason, transitioning. */

@@ -342,6 +342,29 @@ om_offline_get_settings(OmOffline *offline, OmSetting **settings, size_t *n_sett
   return 0;
 }
 
+int
+om_offline_get_origin(OmOffline *offline, char **origin, OmError *error)
+{
+  DBusMessage *reply;
+  DBusMessageIter iter;
+  int r;
+
+  CHECK_HANDLE(offline, error);
+  if (origin == NULL)
+    return om_set_error(error, OM_E_INVALID_ARGS, NULL, "No place for the origin given");
+  *origin = NULL;
+  if (offline->id == NULL)
+    return om_set_error(error, OM_E_INVALID_ARGS, NULL, "The global object has no origin");
+  if ((r = get_properties(offline, OM_IFACE_ACCOUNT, "Origin", &reply, &iter, error)) < 0)
+    return r;
+  r = om_read_string(&iter, origin);
+  dbus_message_unref(reply);
+  if (r < 0)
+    return om_set_error(error, r, NULL, r == OM_E_NO_MEMORY ? "Out of memory" :
+                        "Unexpected Origin from offlinemgrd");
+  return 0;
+}
+
 void
 om_settings_free(OmSetting *settings, size_t n_settings)
 {

@@ -252,15 +252,17 @@ class TestReadCommands(CliTestCase):
         self.add_accounts()
         self.set_state(account_path('home'), OFFLINE)
         out = self.ctl_ok('list')
-        self.assertEqual(out, 'home\tOFFLINE\tuser-offline\thome\n'
-                              'work\tOFFLINE\tconnection-inactive\tWork mail\n')
+        # The origin comes last, after the columns scripts read before it existed.
+        self.assertEqual(out, 'home\tOFFLINE\tuser-offline\thome\tfile\n'
+                              'work\tOFFLINE\tconnection-inactive\tWork mail\tfile\n')
         self.set_state(account_path('home'), ONLINE)
-        self.assertEqual(self.ctl_ok('list').splitlines()[0], 'home\tONLINE\t-\thome')
+        self.assertEqual(self.ctl_ok('list').splitlines()[0], 'home\tONLINE\t-\thome\tfile')
         self.assertEqual(self.ctl_json('list'), [
             {'id': 'home', 'display_name': 'home', 'state': 'online', 'requested': 'online',
-             'reason': '', 'transitioning': False},
+             'reason': '', 'transitioning': False, 'origin': 'file'},
             {'id': 'work', 'display_name': 'Work mail', 'state': 'offline',
-             'requested': 'online', 'reason': 'connection-inactive', 'transitioning': False},
+             'requested': 'online', 'reason': 'connection-inactive', 'transitioning': False,
+             'origin': 'file'},
         ])
         # Options may follow the command.
         self.assertEqual(json.loads(self.ctl_ok('list', '--json'))[1]['id'], 'work')
@@ -308,8 +310,10 @@ class TestReadCommands(CliTestCase):
         self.assertIn('State\tOFFLINE\nReason\tconnection-inactive\nRequested\tonline\n', out)
         self.assertIn('Host\timap.example.com\n', out)
         self.assertIn('Port\t993\n', out)
+        self.assertIn('Transitioning\tno\nOrigin\tfile\n', out)
         doc = self.ctl_json('status', 'work')
         self.assertEqual(doc['id'], 'work')
+        self.assertEqual(doc['origin'], 'file')
         self.assertEqual(doc['display_name'], 'Work mail')
         self.assertEqual(doc['reason'], 'connection-inactive')
         self.assertEqual(doc['settings'], {
@@ -426,7 +430,7 @@ class TestChangeCommands(CliTestCase):
         self.assertEqual(self.ctl_ok('add', 'plain'), 'plain\tONLINE\t-\tplain\n')
         self.assertEqual(self.ctl_ok('remove', 'work'), '')
         self.assertFalse(os.path.exists(self.account_file('work')))
-        self.assertEqual(self.ctl_ok('list'), 'plain\tONLINE\t-\tplain\n')
+        self.assertEqual(self.ctl_ok('list'), 'plain\tONLINE\t-\tplain\tfile\n')
         self.assertEqual(self.ctl_ok('reload'), '')
 
     def test_exit_status_for_each_error_class(self):
@@ -494,9 +498,9 @@ class TestTerminalOutput(CliTestCase):
         self.assertIn('\x1b[32mONLINE\x1b[0m', out)
         self.assertIn('\x1b[31mOFFLINE\x1b[0m', out)
         self.assertEqual(ANSI.sub('', out).splitlines(), [
-            'ID    STATE    REASON               NAME',
-            'home  ONLINE   -                    home',
-            'work  OFFLINE  connection-inactive  Work mail',
+            'ID    STATE    REASON               ORIGIN  NAME',
+            'home  ONLINE   -                    file    home',
+            'work  OFFLINE  connection-inactive  file    Work mail',
         ])
         # NO_COLOR (any non-empty value) and TERM=dumb turn colour off on a terminal.
         for env in ({'NO_COLOR': '1', 'TERM': 'xterm'}, {'NO_COLOR': 'yes', 'TERM': 'xterm'},

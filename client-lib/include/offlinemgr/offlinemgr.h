@@ -269,6 +269,12 @@ OM_PUBLIC int om_offline_get_settings(OmOffline *offline, OmSetting **settings,
                                       size_t *n_settings, OmError *error);
 OM_PUBLIC void om_settings_free(OmSetting *settings, size_t n_settings);
 
+/* The account's Origin: where it comes from, "file" (an account file or AddAccount),
+ * "goa" (GNOME Online Accounts) or "eds" (evolution-data-server); a later daemon may
+ * name other sources. On success *@origin is owned by the caller: free() it. The global
+ * object has none: OM_E_INVALID_ARGS. Since LIBOFFLINEMGR_1. */
+OM_PUBLIC int om_offline_get_origin(OmOffline *offline, char **origin, OmError *error);
+
 /* SetCurrentState(flags, OM_STATE_MASK, state): asks for OM_STATE_ONLINE or
  * OM_STATE_OFFLINE. @flags: 0 or OM_FLAG_BLOCK.
  *  - Without BLOCK the daemon answers at once; *@effective_state (may be NULL) is the
