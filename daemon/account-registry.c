@@ -143,7 +143,7 @@ apply_discovered(OmAccountRegistry *reg, OmAccountSource *source,
 {
   OmObject *obj = g_hash_table_lookup(reg->accounts, account->id);
   const OmDiscoveredOverrides *o;
-  g_auto(OmAccountSettings) settings;
+  g_auto(OmAccountSettings) settings = { 0 };  /* cleared on the early returns too */
   g_autoptr(GError) error = NULL;
 
   if ((obj != NULL && !is_discovered(reg, account->id)) ||
