@@ -68,7 +68,7 @@ class UnitSecurityTest(unittest.TestCase):
         self.assertIn('%E/offlinemgr', writable)
         self.assertIn('%h/.local/state/offlinemgr', writable)
         self.assertIn('strict', s.get('ProtectSystem', []))
-        # sd_notify (Type=dbus plus STATUS=, WATCHDOG=1) from the main process.
+        # sd_notify (READY=1, STATUS=, WATCHDOG=1) from the main process.
         self.assertEqual(s.get('NotifyAccess'), ['main'])
         self.assertEqual(s.get('BusName'), ['org.offlinemgr.OfflineMgr1'])
 
