@@ -18,13 +18,16 @@ enum {
   CTL_EXIT_UNREACHABLE = 4,  /* no session bus, daemon not running and not activatable,
                                 or no answer in time */
   CTL_EXIT_PENDING = 5,      /* a transition of the object is under way */
+  CTL_EXIT_TIMEOUT = 6,      /* wait: the object was not in the state in time */
 };
 
 typedef struct {
   OutputMode mode;
   bool json;
   bool no_block;   /* set: without MAPIOFFLINE_FLAG_BLOCK */
-  bool global;     /* set: the global object */
+  bool global;     /* set, wait: the global object */
+  uint32_t wait_state;  /* wait: OM_STATE_ONLINE or OM_STATE_OFFLINE; 0: not given */
+  const char *timeout;  /* wait: --timeout's value, or NULL */
 } CtlOptions;
 
 /* A command: @args are the words after the command's name. Returns an exit status. */
@@ -38,6 +41,7 @@ int ctl_add(const CtlOptions *options, int n_args, char **args);
 int ctl_update(const CtlOptions *options, int n_args, char **args);
 int ctl_remove(const CtlOptions *options, int n_args, char **args);
 int ctl_reload(const CtlOptions *options, int n_args, char **args);
+int ctl_wait(const CtlOptions *options, int n_args, char **args);
 
 /* Prints "offlinemgrctl: <what>: <the error's message>" on stderr (without "<what>: "
  * when @what is NULL) and returns the exit status for the error's code. */

@@ -12,7 +12,7 @@ _offlinemgrctl_ids()
 _offlinemgrctl()
 {
     local ctl=${COMP_WORDS[0]}
-    local commands='list status set monitor add update remove reload'
+    local commands='list status set monitor wait add update remove reload'
     local settings='DisplayName= Host= Port= RequireConnections= MinConnectivity=
                     AllowMetered= CheckReachability='
     local -a words=()
@@ -35,15 +35,20 @@ _offlinemgrctl()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             --global) global=1 ;;
+            --timeout) ((i++)) ;;  # its value is not an argument
             --) ;;
             -*) ;;
             *) if [[ -z $cmd ]]; then cmd=${words[i]}; else ((nargs++)); fi ;;
         esac
     done
 
+    # --timeout's value: a number of seconds, nothing to offer.
+    ((cword > 1)) && [[ ${words[cword - 1]} == --timeout ]] && return
+
     if [[ $cur == -* ]]; then
         local opts='--json --help --version'
         [[ $cmd == set ]] && opts+=' --no-block --global'
+        [[ $cmd == wait ]] && opts+=' --global --online --offline --timeout'
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
@@ -66,8 +71,9 @@ _offlinemgrctl()
         '')
             COMPREPLY=($(compgen -W "$commands" -- "$cur"))
             ;;
-        status|remove)
-            ((nargs == 0)) && COMPREPLY=($(compgen -W "$(_offlinemgrctl_ids "$ctl")" -- "$cur"))
+        status|remove|wait)
+            ((nargs == 0)) && [[ -z $global ]] &&
+                COMPREPLY=($(compgen -W "$(_offlinemgrctl_ids "$ctl")" -- "$cur"))
             ;;
         monitor)
             COMPREPLY=($(compgen -W "$(_offlinemgrctl_ids "$ctl")" -- "$cur"))

@@ -26,7 +26,8 @@ OFFLINEMGRCTL = os.environ.get('OFFLINEMGRCTL') or os.path.join(BUILD_ROOT, 'cli
 COMPLETION = os.path.join(SOURCE_ROOT, 'cli', 'offlinemgrctl.bash')
 MAN_PAGES = ['offlinemgrd.8', 'offlinemgrctl.1', 'offlinemgr.conf.5', 'libofflinemgr.3']
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_PENDING = range(6)
+(EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_UNREACHABLE, EXIT_PENDING,
+ EXIT_TIMEOUT) = range(7)
 
 # 2024-05-06T09:41:07.215+02:00 work START ONLINE -> OFFLINE
 MONITOR_LINE = re.compile(
@@ -138,6 +139,21 @@ class CliTestCase(DaemonTestCase):
                                                                    signature='s')})
         self.add_account('home', {})
 
+    def bus_without_activation(self):
+        """A session bus of our own that knows no services to activate (the class's bus
+        reads the standard service directories, where an installed copy may be)."""
+        conf = os.path.join(self.tmp, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write('<busconfig><type>session</type><listen>unix:dir=%s</listen>'
+                    '<policy context="default"><allow send_destination="*"/>'
+                    '<allow receive_sender="*"/>'
+                    '<allow own="*"/></policy></busconfig>' % self.tmp)
+        out = subprocess.check_output(['dbus-daemon', '--fork', '--config-file=' + conf,
+                                       '--print-address=1', '--print-pid=1'], text=True)
+        address, pid = out.split()
+        self.addCleanup(self.stop_dbus, int(pid))
+        return address
+
 
 class MonitorReader:
     """Reads offlinemgrctl monitor's stdout line by line, with bounded waits."""
@@ -180,7 +196,7 @@ class TestCommandLine(CliTestCase):
             self.assertRegex(out, r'\n  %s\b' % command)
         for status, what in ((0, 'success'), (1, 'failure'), (2, 'invalid arguments'),
                              (3, 'no such account'), (4, 'daemon unreachable'),
-                             (5, 'a transition is under way')):
+                             (5, 'a transition is under way'), (6, 'wait timed out')):
             self.assertIn('%d %s' % (status, what), out.replace('\n', ' '))
         self.assertEqual(self.ctl_ok('-h'), out)
         version = self.ctl_ok('--version')
@@ -200,7 +216,7 @@ class TestCommandLine(CliTestCase):
             (('set', '--global'), 'usage: set --global online|offline'),
             (('set', '--global', 'work', 'online'), 'usage: set --global online|offline'),
             (('--no-block', 'list'), '--no-block is an option of set only'),
-            (('status', '--global'), '--global is an option of set only'),
+            (('status', '--global'), '--global is an option of set and wait only'),
             (('add',), 'usage: add ID'),
             (('update', 'work'), 'at least one KEY=VALUE'),
             (('remove',), 'usage: remove ID'),
@@ -241,7 +257,7 @@ class TestCommandLine(CliTestCase):
         for option in re.findall(r'--[a-z-]+', help_text.split('Options:')[1]):
             self.assertIn(option.replace('-', '\\-'), page, option)
         exit_section = page.split('.SH EXIT STATUS')[1].split('.SH')[0]
-        for status in range(6):
+        for status in range(7):
             self.assertIn('.B %d\n' % status, exit_section)
 
 
@@ -458,21 +474,6 @@ class TestChangeCommands(CliTestCase):
         self.assertEqual(self.ctl_ok('list'), before)
         self.assertFalse(os.path.exists(self.account_file('x')))
 
-    def bus_without_activation(self):
-        """A session bus of our own that knows no services to activate (the class's bus
-        reads the standard service directories, where an installed copy may be)."""
-        conf = os.path.join(self.tmp, 'bus.conf')
-        with open(conf, 'w') as f:
-            f.write('<busconfig><type>session</type><listen>unix:dir=%s</listen>'
-                    '<policy context="default"><allow send_destination="*"/>'
-                    '<allow receive_sender="*"/>'
-                    '<allow own="*"/></policy></busconfig>' % self.tmp)
-        out = subprocess.check_output(['dbus-daemon', '--fork', '--config-file=' + conf,
-                                       '--print-address=1', '--print-pid=1'], text=True)
-        address, pid = out.split()
-        self.addCleanup(self.stop_dbus, int(pid))
-        return address
-
     def test_exit_status_when_the_daemon_is_unreachable(self):
         # No daemon, and the bus cannot activate one.
         env = {'DBUS_SESSION_BUS_ADDRESS': self.bus_without_activation()}
@@ -601,7 +602,7 @@ class TestMemcheck(CliTestCase):
         self.start()
         self.add_accounts()
         for args in (['--json', 'status'], ['status', 'work'], ['set', 'home', 'offline'],
-                     ['status', 'nosuch']):
+                     ['status', 'nosuch'], ['wait', 'home', '--offline']):
             with self.subTest(args=args):
                 proc = subprocess.run(self.VALGRIND + [OFFLINEMGRCTL] + args,
                                       env=self.ctl_env(), stdin=subprocess.DEVNULL,
@@ -637,6 +638,160 @@ class TestMonitorRestart(CliTestCase):
         self.assertEqual([line.split(' ', 1)[1] for line in lines],
                          ['home START ONLINE -> OFFLINE', 'home STATECHANGE ONLINE -> OFFLINE',
                           'home DONE ONLINE -> OFFLINE'])
+
+
+class TestWait(CliTestCase):
+    """offlinemgrctl wait: 0 once the object is in the state, 6 on a timeout, the usual
+    statuses for errors. It sleeps until the library's notifications wake it."""
+
+    def start_wait(self, *args):
+        """Starts offlinemgrctl wait and waits (bounded) for its line saying it waits;
+        returns the process and that line."""
+        proc = subprocess.Popen([OFFLINEMGRCTL, 'wait'] + list(args), env=self.ctl_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        line = MonitorReader(self, proc, proc.stderr).read_lines(1)[0]
+        self.assertRegex(line, r'^offlinemgrctl: waiting for \S+ to be (ONLINE|OFFLINE) '
+                               r'\(now (ONLINE|OFFLINE)(: [a-z-]+)?\)$')
+        return proc, line
+
+    def assert_returns(self, proc, status=EXIT_OK, timeout=10):
+        try:
+            proc.wait(timeout * TIMEOUT_SCALE)
+        except subprocess.TimeoutExpired:
+            self.fail('offlinemgrctl wait did not return within %gs' % (timeout * TIMEOUT_SCALE))
+        self.assertEqual(proc.returncode, status, proc.stderr.read())
+        self.assertEqual(proc.stdout.read(), b'')
+
+    def test_wait_returns_at_once_when_already_there(self):
+        self.start()
+        self.add_accounts()
+        for args in (('home',), ('--global',), ('work', '--offline'), ('home', '--online'),
+                     ('home', '--timeout', '0'), ('--timeout=5', 'wait', '--global')):
+            with self.subTest(args=args):
+                args = args if 'wait' in args else ('wait',) + args
+                self.assertEqual(self.ctl(*args), (EXIT_OK, '', ''))
+
+    def test_wait_returns_when_the_account_goes_online(self):
+        self.start()
+        self.add_accounts()
+        home = account_path('home')
+        self.set_state(home, OFFLINE)
+        proc, line = self.start_wait('home')
+        self.assertIn('waiting for home to be ONLINE (now OFFLINE: user-offline)', line)
+        self.assertIsNone(proc.poll())
+        self.set_state(home, ONLINE)
+        self.assert_returns(proc)
+        self.assertEqual(self.state(home), ONLINE)
+
+    def test_wait_offline(self):
+        self.start()
+        self.add_accounts()
+        proc, line = self.start_wait('home', '--offline')
+        self.assertIn('waiting for home to be OFFLINE (now ONLINE)', line)
+        # A transition of another object does not end it.
+        self.set_state(ROOT_PATH, ONLINE)
+        self.ctl_ok('set', 'work', 'offline')
+        self.assertIsNone(proc.poll())
+        self.ctl_ok('set', 'home', 'offline')
+        self.assert_returns(proc)
+
+    def test_wait_global(self):
+        self.start()
+        self.add_accounts()
+        self.set_state(ROOT_PATH, OFFLINE)
+        proc, line = self.start_wait('--global')
+        self.assertIn('waiting for global to be ONLINE (now OFFLINE: user-offline)', line)
+        self.set_state(ROOT_PATH, ONLINE)
+        self.assert_returns(proc)
+
+    def test_wait_timeout(self):
+        self.start()
+        self.add_accounts()
+        started = time.monotonic()
+        status, out, err = self.ctl('wait', 'work', '--timeout', '0.5')
+        self.assertGreaterEqual(time.monotonic() - started, 0.5)
+        self.assertEqual((status, out), (EXIT_TIMEOUT, ''))
+        self.assertEqual(err.splitlines(), [
+            'offlinemgrctl: waiting for work to be ONLINE (now OFFLINE: connection-inactive)',
+            'offlinemgrctl: work is not ONLINE after 0.5 s'])
+        status, out, err = self.ctl('wait', '--global', '--offline', '--timeout', '0')
+        self.assertEqual((status, out), (EXIT_TIMEOUT, ''))
+        self.assertIn('global is not OFFLINE after 0 s', err)
+
+    def test_wait_unknown_account(self):
+        self.start()
+        self.add_accounts()
+        self.assertIn("nosuch", self.ctl_fails(EXIT_NOT_FOUND, 'wait', 'nosuch'))
+        self.assertIn("nosuch", self.ctl_fails(EXIT_NOT_FOUND, 'wait', 'nosuch', '--offline',
+                                               '--timeout', '1'))
+
+    def test_wait_without_a_daemon(self):
+        env = {'DBUS_SESSION_BUS_ADDRESS': self.bus_without_activation()}
+        for args in (('wait', 'home'), ('wait', '--global', '--timeout', '1')):
+            with self.subTest(args=args):
+                err = self.ctl_fails(EXIT_UNREACHABLE, *args, env=env)
+                self.assertIn('cannot reach offlinemgrd', err)
+
+    def test_wait_usage_errors(self):
+        for args, message in ((('wait',), 'usage: wait ID|--global'),
+                              (('wait', 'a', 'b'), 'usage: wait ID|--global'),
+                              (('wait', '--global', 'home'), 'usage: wait ID|--global'),
+                              (('wait', 'home', '--timeout', 'soon'),
+                               "'soon' is not a number of seconds"),
+                              (('wait', 'home', '--timeout', '-1'),
+                               "'-1' is not a number of seconds"),
+                              (('wait', 'home', '--timeout'), "option '--timeout' needs a value"),
+                              (('wait', 'home', '--online', '--offline'),
+                               '--online and --offline exclude each other'),
+                              (('status', '--timeout', '1'), '--timeout is an option of wait only'),
+                              (('set', 'home', 'online', '--offline'),
+                               '--offline is an option of wait only')):
+            with self.subTest(args=args):
+                self.assertIn(message, self.ctl_fails(EXIT_USAGE, *args))
+        self.assertFalse(self.name_has_owner())
+
+    def test_wait_follows_a_daemon_restart(self):
+        self.start()
+        self.add_account('home', {})
+        self.ctl_ok('set', 'home', 'offline')
+        proc, _ = self.start_wait('home')
+        self.stop_daemon()
+        self.assertIsNone(proc.poll())
+        # The daemon comes back with the account requested online: the library reads the
+        # new owner's state, and wait sees the account go ONLINE.
+        with open(self.state_file(), 'w') as f:
+            f.write('[Accounts]\nhome=online\n')
+        self.start_daemon()
+        self.assert_returns(proc)
+
+    def test_wait_during_a_transition_that_started_before_it(self):
+        # A probe that hangs until the test lets it through: the listener's accept queue
+        # (backlog 0) is full, so the kernel drops the probe's SYN; once the filler is
+        # accepted, the SYN's next retransmission (about a second later) connects.
+        server = socket.socket()
+        self.addCleanup(server.close)
+        server.bind(('127.0.0.1', 0))
+        server.listen(0)
+        filler = socket.create_connection(server.getsockname(), timeout=5)
+        self.addCleanup(filler.close)
+        self.write_account('probed', '[Account]\nHost=127.0.0.1\nPort=%d\n'
+                                     'CheckReachability=true\n' % server.getsockname()[1])
+        os.makedirs(self.state_dir, exist_ok=True)
+        with open(self.state_file(), 'w') as f:
+            f.write('[Accounts]\nprobed=offline\n')
+        self.start('[Policy]\nOfflineDelayMs=0\nOnlineDelayMs=0\nProbeTimeoutMs=20000\n')
+        doc = self.ctl_json('set', '--no-block', 'probed', 'online')
+        self.assertEqual((doc['state'], doc['transitioning']), ('offline', True))
+        # The transition's START went out before wait registered: the library reports
+        # none of it, and wait must still see where it ends.
+        proc, line = self.start_wait('probed')
+        self.assertIn('(now OFFLINE', line)
+        accepted, _ = server.accept()
+        self.addCleanup(accepted.close)
+        self.assert_returns(proc, timeout=15)
+        self.assertEqual(self.state(account_path('probed')), ONLINE)
 
 
 class TestReadmeExample(CliTestCase):
@@ -704,7 +859,7 @@ class TestBashCompletion(CliTestCase):
         self.start()
         self.add_accounts()
         self.assertEqual(self.complete(''), ['add', 'list', 'monitor', 'reload', 'remove',
-                                             'set', 'status', 'update'])
+                                             'set', 'status', 'update', 'wait'])
         self.assertEqual(self.complete('s'), ['set', 'status'])
         self.assertEqual(self.complete('--j'), ['--json'])
         self.assertEqual(self.complete('set', '--'), ['--global', '--help', '--json',
