@@ -11,6 +11,7 @@
 #include "durable-file.h"
 #include "network-monitor.h"
 #include "offlinemgr-bus.h"
+#include "online-targets.h"
 #include "service-status.h"
 #include "state-store.h"
 
@@ -36,6 +37,7 @@ struct OmDaemon {
   OmObject *global;
   OmAccountRegistry *accounts;
   OmBusService *bus;
+  OmOnlineTargets *online_targets;  /* once the bus name is ours */
 };
 
 static void
@@ -85,6 +87,9 @@ on_transition_done(OmObject *obj, gpointer user_data)
   OmDaemon *d = user_data;
 
   om_bus_service_transition_done(d->bus, obj);
+  om_online_targets_update(d->online_targets,
+                           om_object_is_global(obj) ? NULL : om_object_get_id(obj),
+                           om_object_get_state(obj));
   om_service_status_changed(d->status);
 }
 
@@ -96,6 +101,8 @@ on_account_added(OmObject *account, gpointer user_data)
   OmDaemon *d = user_data;
 
   om_bus_service_add_account(d->bus, account);
+  om_online_targets_update(d->online_targets, om_object_get_id(account),
+                           om_object_get_state(account));
 }
 
 static void
@@ -104,6 +111,7 @@ on_account_removed(OmObject *account, gpointer user_data)
   OmDaemon *d = user_data;
 
   om_bus_service_remove_account(d->bus, account);
+  om_online_targets_remove(d->online_targets, om_object_get_id(account));
 }
 
 static void
@@ -201,12 +209,27 @@ reload(gpointer user_data)
 }
 
 static void
+update_account_target(OmObject *account, gpointer user_data)
+{
+  OmDaemon *d = user_data;
+
+  om_online_targets_update(d->online_targets, om_object_get_id(account),
+                           om_object_get_state(account));
+}
+
+static void
 on_name_acquired(gpointer user_data)
 {
   OmDaemon *d = user_data;
 
   om_object_start(d->global);
   om_account_registry_start(d->accounts);
+  /* The targets follow the states the clients can now see; the user manager is on the
+   * same bus. */
+  if (d->online_targets == NULL)
+    d->online_targets = om_online_targets_new(om_bus_service_get_bus(d->bus));
+  om_online_targets_update(d->online_targets, NULL, om_object_get_state(d->global));
+  om_account_registry_foreach(d->accounts, update_account_target, d);
   g_message("offlinemgrd %s ready: %s", OM_VERSION, om_service_status_ready(d->status));
 }
 
@@ -409,6 +432,8 @@ om_daemon_free(OmDaemon *d)
   /* The objects first: freeing them emits nothing, and the bus face still holds them. */
   g_clear_pointer(&d->accounts, om_account_registry_free);
   g_clear_pointer(&d->global, om_object_free);
+  /* Before the bus face, which closes the connection its calls are pending on. */
+  g_clear_pointer(&d->online_targets, om_online_targets_free);
   g_clear_pointer(&d->monitor, om_network_monitor_free);
   g_clear_pointer(&d->bus, om_bus_service_free);
   g_clear_pointer(&d->status, om_service_status_free);
