@@ -38,6 +38,7 @@ goes wrong after that is an error.
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import pwd
@@ -143,10 +144,41 @@ wait $!
 '''
 
 
-class UserManager:
-    """One systemd --user with offlinemgr installed, in namespaces of its own."""
+def prefix_build(prefix):
+    """A build of this source tree for @prefix (tests disabled, as a user would build to
+    install), in the build directory's tests/systemd/prefix-<name>; configured once and
+    brought up to date on every call, under a lock (tests run in parallel). Returns its
+    directory."""
+    builddir = os.path.join(BUILD_ROOT, 'tests', 'systemd',
+                            'prefix' + prefix.replace('/', '-'))
+    os.makedirs(os.path.dirname(builddir), exist_ok=True)
+    with open(builddir + '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        steps = [['meson', 'compile', '-C', builddir]]
+        if not os.path.exists(os.path.join(builddir, 'build.ninja')):
+            source = os.environ.get('OM_SOURCE_ROOT') or os.path.dirname(
+                os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            steps.insert(0, ['meson', 'setup', builddir, source, '--prefix=' + prefix,
+                             '-Dtests=disabled', '-Dwerror=true'])
+        for argv in steps:
+            proc = subprocess.run(argv, capture_output=True, text=True,
+                                  timeout=400 * TIMEOUT_SCALE)
+            if proc.returncode != 0:
+                raise RuntimeError('%s failed:\n%s%s' % (' '.join(argv), proc.stdout[-3000:],
+                                                          proc.stderr[-3000:]))
+    return builddir
 
-    def __init__(self):
+
+class UserManager:
+    """One systemd --user with offlinemgr installed, in namespaces of its own: from the
+    tests' build, or from @build_root (a build for another prefix). A prefix the manager
+    and the bus do not search is added to their paths in the manager's environment, or,
+    with @as_user_would, as README tells a user: XDG_DATA_DIRS in
+    ~/.config/environment.d/ and `systemctl --user link` for the units."""
+
+    def __init__(self, build_root=None, as_user_would=False):
+        self.build_root = build_root or BUILD_ROOT
+        self.as_user_would = as_user_would
         self.work = None
         self.proc = None
         self.pid1 = None
@@ -172,20 +204,24 @@ class UserManager:
         self._spawn()
         self.wait_until(self._running, 30, 'the user manager to finish starting up',
                         detail=self.manager_log)
+        if self.as_user_would and self.unit_dir not in DEFAULT_UNIT_DIRS:
+            self.systemctl('link', *[os.path.join(self.unit_dir, u) for u in (
+                'offlinemgr.service', 'offlinemgr-online.target', 'offlinemgr-online@.target')])
 
     def _install(self):
         """meson install into <work>/dest; records where the files went."""
         self.dest = os.path.join(self.work, 'dest')
-        proc = subprocess.run(['meson', 'install', '-C', BUILD_ROOT, '--no-rebuild', '--quiet',
-                               '--destdir', self.dest], capture_output=True, text=True,
-                              timeout=120 * TIMEOUT_SCALE)
+        proc = subprocess.run(['meson', 'install', '-C', self.build_root, '--no-rebuild',
+                               '--quiet', '--destdir', self.dest], capture_output=True,
+                              text=True, timeout=120 * TIMEOUT_SCALE)
         if proc.returncode != 0:
             raise RuntimeError('meson install failed:\n' + proc.stdout + proc.stderr)
-        info = json.loads(subprocess.run(['meson', 'introspect', '--installed', BUILD_ROOT],
+        info = json.loads(subprocess.run(['meson', 'introspect', '--installed',
+                                          self.build_root],
                                          capture_output=True, text=True, check=True).stdout)
         self.installed = sorted(set(info.values()))
         options = json.loads(subprocess.run(['meson', 'introspect', '--buildoptions',
-                                             BUILD_ROOT], capture_output=True, text=True,
+                                             self.build_root], capture_output=True, text=True,
                                             check=True).stdout)
         self.prefix = next(o['value'] for o in options if o['name'] == 'prefix')
         self.unit_dir = os.path.dirname(self._installed_path('offlinemgr.service'))
@@ -239,11 +275,19 @@ class UserManager:
             'OM_OVERLAYS': ' '.join(self._overlays()),
         }
         # A prefix the manager or the bus does not search is added to their paths.
-        if self.unit_dir not in DEFAULT_UNIT_DIRS:
+        if self.unit_dir not in DEFAULT_UNIT_DIRS and not self.as_user_would:
             env['SYSTEMD_UNIT_PATH'] = self.unit_dir + ':'
         data_dir = os.path.dirname(os.path.dirname(self.services_dir))
         if data_dir not in DEFAULT_DATA_DIRS:
-            env['XDG_DATA_DIRS'] = ':'.join((data_dir,) + DEFAULT_DATA_DIRS)
+            data_dirs = ':'.join((data_dir,) + DEFAULT_DATA_DIRS)
+            if not self.as_user_would:
+                env['XDG_DATA_DIRS'] = data_dirs
+            else:
+                # The manager's environment generator reads it at start.
+                os.makedirs(os.path.join(self.home, '.config', 'environment.d'), exist_ok=True)
+                with open(os.path.join(self.home, '.config', 'environment.d',
+                                       'offlinemgr.conf'), 'w') as f:
+                    f.write('XDG_DATA_DIRS=%s\n' % data_dirs)
         self.log_path = os.path.join(self.work, 'manager.log')
         with open(self.log_path, 'w') as log:
             self.proc = subprocess.Popen(
