@@ -58,6 +58,7 @@ DEFAULT_UNIT_DIRS = ('/usr/local/lib/systemd/user', '/usr/lib/systemd/user',
 DEFAULT_DATA_DIRS = ('/usr/local/share', '/usr/share')
 
 
+
 class Unavailable(Exception):
     """This machine cannot run a user manager this way; says what is missing."""
 
@@ -84,6 +85,11 @@ def missing_prerequisite():
                 'for the session bus)')
     if not BUILD_ROOT:
         return 'OM_BUILD_ROOT is not set (run the tests through meson test)'
+    build_root = os.path.realpath(BUILD_ROOT)
+    if any(build_root.startswith(d + '/') for d in ('/tmp', '/var/tmp')):
+        return ('the build directory is below /tmp or /var/tmp, which the unit\'s '
+                'PrivateTmp= replaces for the daemon: it would not find the test\'s bus '
+                'socket there; build elsewhere')
     return None
 
 
