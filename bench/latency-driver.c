@@ -7,7 +7,8 @@
  *                  [--gio SYSTEM-BUS REPORT-SOCKET]
  *
  * The relay-mapi path is the relay sending the daemon's messages (relay --mapi), its
- * arrival the DONE on its account path.
+ * arrival the StatesChanged carrying its account's DONE (the first message, as for
+ * libofflinemgr).
  *
  * Each target has a NetworkManager stand-in of its own, owned by this process on a private
  * system bus of its own, so that only one consumer wakes up per transition. A round takes
@@ -104,19 +105,35 @@ on_relay_signal(DBusMessage *message, void *userdata)
   arrive(userdata, now, state >= 60);
 }
 
+/* The relay's StatesChanged: arrival when it carries the account's DONE, read entry by
+ * entry as libofflinemgr reads the daemon's. */
 static void
 on_relay_mapi_signal(DBusMessage *message, void *userdata)
 {
   uint64_t now = bench_now_ns();
-  uint32_t type, mask, old_state, new_state;
+  DBusMessageIter args, array, entry;
 
-  if (!dbus_message_is_signal(message, OM_IFACE_OFFLINE, OM_SIGNAL_STATE_CHANGED) ||
-      !dbus_message_get_args(message, NULL, DBUS_TYPE_UINT32, &type, DBUS_TYPE_UINT32, &mask,
-                             DBUS_TYPE_UINT32, &old_state, DBUS_TYPE_UINT32, &new_state,
-                             DBUS_TYPE_INVALID) ||
-      type != 3)
+  if (!dbus_message_is_signal(message, OM_IFACE_MANAGER, OM_SIGNAL_STATES_CHANGED) ||
+      !dbus_message_has_signature(message, "a(ouuu)") ||
+      !dbus_message_iter_init(message, &args))
     return;
-  arrive(userdata, now, new_state == MAPI_ONLINE);
+  dbus_message_iter_recurse(&args, &array);
+  for (; dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT;
+       dbus_message_iter_next(&array)) {
+    const char *path;
+    uint32_t values[3];   /* notify type, old state, new state */
+
+    dbus_message_iter_recurse(&array, &entry);
+    dbus_message_iter_get_basic(&entry, &path);
+    for (int i = 0; i < 3; i++) {
+      dbus_message_iter_next(&entry);
+      dbus_message_iter_get_basic(&entry, &values[i]);
+    }
+    if (values[0] == 3 && strcmp(path, "/org/offlinemgr/Bench/Mapi/account/bench") == 0) {
+      arrive(userdata, now, values[2] == MAPI_ONLINE);
+      return;
+    }
+  }
 }
 
 static int
@@ -300,8 +317,8 @@ main(int argc, char **argv)
   if (mapi_target != NULL) {
     mapi_target->relay = dbus_receiver_new(
         d.event, mapi_session,
-        "type='signal',path='/org/offlinemgr/Bench/Mapi/account/bench',"
-        "interface='" OM_IFACE_OFFLINE "',member='" OM_SIGNAL_STATE_CHANGED "'",
+        "type='signal',path='/org/offlinemgr/Bench/Mapi',"
+        "interface='" OM_IFACE_MANAGER "',member='" OM_SIGNAL_STATES_CHANGED "'",
         on_relay_mapi_signal, mapi_target);
     if (mapi_target->relay == NULL)
       return 1;

@@ -3,11 +3,13 @@
  * system bus and, for each, emits one signal on the session bus carrying the new State,
  * nothing else.
  *
- * With --mapi it emits instead, with no decision behind them, the nine messages
- * offlinemgrd sends for one account when the network goes down or up, in its order:
- * START, PropertiesChanged (State, Reason), STATECHANGE and DONE for the account, the
- * same for the global object, then the Manager's PropertiesChanged. That is the floor
- * for the MAPI contract on D-Bus; the daemon's distance from it is its own work.
+ * With --mapi it emits instead, with no decision behind them, the ten messages
+ * offlinemgrd sends for one account when the network goes down or up, in its order: the
+ * Manager's StatesChanged with the six phases of the turn (what libofflinemgr listens
+ * to), then START, PropertiesChanged (State, Reason), STATECHANGE and DONE for the
+ * account, the same for the global object, then the Manager's PropertiesChanged. That is
+ * the floor for the MAPI contract on D-Bus; the daemon's distance from it is its own
+ * work.
  *
  * sd-bus on sd-event, the bus library the daemon uses, so that the ratio of the two
  * measures the daemon's own work and not a difference between bus libraries (libdbus-1,
@@ -84,6 +86,27 @@ emit_transition(sd_bus *bus, const char *path, uint32_t old_state, uint32_t new_
                             new_state);
 }
 
+/* StatesChanged(a(ouuu)): START, STATECHANGE and DONE of the account, then of the global
+ * object, as the daemon sends it for one account. */
+static int
+emit_states_changed(sd_bus *bus, uint32_t old_state, uint32_t new_state)
+{
+  sd_bus_message *m = NULL;
+  int r;
+
+  if ((r = sd_bus_message_new_signal(bus, &m, MAPI_ROOT, OM_IFACE_MANAGER,
+                                     OM_SIGNAL_STATES_CHANGED)) >= 0)
+    r = sd_bus_message_append(m, "a(ouuu)", 6, MAPI_ACCOUNT, 1, old_state, new_state,
+                              MAPI_ACCOUNT, 2, old_state, new_state, MAPI_ACCOUNT, 3,
+                              old_state, new_state, MAPI_ROOT, 1, old_state, new_state,
+                              MAPI_ROOT, 2, old_state, new_state, MAPI_ROOT, 3, old_state,
+                              new_state);
+  if (r >= 0)
+    r = sd_bus_send(bus, m, NULL);
+  sd_bus_message_unref(m);
+  return r;
+}
+
 static int
 on_nm_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
@@ -98,7 +121,8 @@ on_nm_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
   else {
     online = state >= 60 ? 2 : 1;
     offline = 3 - online;
-    if ((r = emit_transition(session, MAPI_ACCOUNT, offline, online)) >= 0 &&
+    if ((r = emit_states_changed(session, offline, online)) >= 0 &&
+        (r = emit_transition(session, MAPI_ACCOUNT, offline, online)) >= 0 &&
         (r = emit_transition(session, MAPI_ROOT, offline, online)) >= 0)
       r = emit_properties_changed(session, MAPI_ROOT, OM_IFACE_MANAGER,
                                   "NetworkState", state, "NetworkBackend", "networkmanager");
